@@ -1,0 +1,4 @@
+// Configuration: one typed, frozen object read once at boot (flags > KEEL_* env > keel.yaml > defaults)
+// and passed down explicitly. Nothing else in Keel reads process.env.
+export { loadConfig, type LoadConfigInput } from './load.js';
+export { configSchema, type Config } from './schema.js';

@@ -1,0 +1,127 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { KeelError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface LoadConfigInput {
+  /** Values from command-line flags, already parsed, in the Config shape. */
+  flags?: DeepPartial<Config>;
+  env?: Record<string, string | undefined>;
+  /** Path of keel.yaml; missing file is fine unless explicitly given. */
+  file?: string;
+  fileRequired?: boolean;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * Reads configuration once: flags > KEEL_* environment > keel.yaml > defaults, validated with zod.
+ * The result is frozen and passed down; nothing else reads process.env.
+ */
+export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
+  const env = input.env ?? {};
+  const fromFile = readConfigFile(input.file ?? 'keel.yaml', input.fileRequired ?? false);
+  const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), input.flags ?? {});
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new KeelError('invalid_input', 'The configuration is invalid.', {
+      hint: 'Fix keel.yaml, the KEEL_* environment variables or the flags named below.',
+      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+    });
+  }
+  return deepFreeze(parsed.data);
+}
+
+function readConfigFile(path: string, required: boolean): Record<string, unknown> {
+  if (!existsSync(path)) {
+    if (required) throw new KeelError('not_found', `Configuration file ${path} does not exist.`);
+    return {};
+  }
+  const value: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new KeelError('invalid_input', `${path} must hold a mapping of configuration sections.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const envNumbers: Array<[string, string[]]> = [
+  ['KEEL_PORT', ['server', 'port']],
+  ['KEEL_BODY_LIMIT_BYTES', ['server', 'bodyLimitBytes']],
+  ['KEEL_WORKER_CONCURRENCY', ['workers', 'concurrency']],
+  ['KEEL_LEASE_MS', ['workers', 'leaseMs']],
+  ['KEEL_HEARTBEAT_MS', ['workers', 'heartbeatMs']],
+  ['KEEL_POLL_MS', ['workers', 'pollMs']],
+  ['KEEL_SWEEP_MS', ['workers', 'sweepMs']],
+  ['KEEL_DB_POOL_SIZE', ['database', 'poolSize']],
+];
+const envStrings: Array<[string, string[]]> = [
+  ['DATABASE_URL', ['database', 'url']],
+  ['KEEL_DATA_DIR', ['database', 'dataDir']],
+  ['KEEL_HOST', ['server', 'host']],
+  ['KEEL_WORKFLOWS_DIR', ['workflowsDir']],
+  ['KEEL_LOAD_STAGE', ['loadStage']],
+  ['KEEL_LOG_LEVEL', ['logLevel']],
+];
+const envBooleans: Array<[string, string[]]> = [
+  ['KEEL_DB_FSYNC', ['database', 'fsync']],
+  ['KEEL_WORKERS', ['workers', 'enabled']],
+  ['KEEL_SCHEDULER', ['scheduler', 'enabled']],
+];
+
+function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of envStrings) if (env[name]) setPath(out, path, env[name]);
+  for (const [name, path] of envNumbers) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new KeelError('invalid_input', `${name} must be a number, got "${raw}".`);
+    setPath(out, path, n);
+  }
+  for (const [name, path] of envBooleans) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (!['true', 'false', '1', '0'].includes(raw)) {
+      throw new KeelError('invalid_input', `${name} must be true or false, got "${raw}".`);
+    }
+    setPath(out, path, raw === 'true' || raw === '1');
+  }
+  // Secrets that workflow files name (`secret: { env: NAME }`) are captured here, once.
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('KEEL_') && value !== undefined && /SECRET/.test(name)) secrets[name] = value;
+  }
+  if (Object.keys(secrets).length > 0) out.secrets = secrets;
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    node[key] = (node[key] as Record<string, unknown> | undefined) ?? {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (isPlainObject(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

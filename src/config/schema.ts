@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Where Keel keeps its data. `url` set means PostgreSQL; otherwise embedded PGlite in `dataDir`. */
+export const databaseSection = z
+  .object({
+    url: z.string().min(1).optional().describe('PostgreSQL connection string (DATABASE_URL). Unset: embedded PGlite.'),
+    dataDir: z.string().min(1).default('.keel/data').describe('Folder of the embedded PGlite database.'),
+    /** PGlite starts with fsync off; see the README for what survives a power loss. */
+    fsync: z.boolean().default(false).describe('Embedded database only: fsync every commit.'),
+    poolSize: z.number().int().min(1).max(100).default(10).describe('PostgreSQL connections per process.'),
+  })
+  .strict();
+
+export const serverSection = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4300),
+    bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024).describe('Largest accepted request body.'),
+  })
+  .strict();
+
+export const workerSection = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run workers in this process (serve --no-workers turns them off).'),
+    concurrency: z.number().int().min(1).max(256).default(8).describe('Runs one worker process executes at once.'),
+    leaseMs: z.number().int().min(200).default(30_000).describe('How long a claim lasts without a heartbeat.'),
+    heartbeatMs: z.number().int().min(50).default(10_000),
+    pollMs: z.number().int().min(20).default(2_000).describe('Fallback poll when no notification arrives.'),
+    sweepMs: z.number().int().min(50).default(5_000).describe('How often deadlines (review due, leases) are swept.'),
+  })
+  .strict();
+
+export const schedulerSection = z
+  .object({
+    enabled: z.boolean().default(true),
+    tickMs: z.number().int().min(100).default(1_000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    database: databaseSection.default(databaseSection.parse({})),
+    server: serverSection.default(serverSection.parse({})),
+    workers: workerSection.default(workerSection.parse({})),
+    scheduler: schedulerSection.default(schedulerSection.parse({})),
+    workflowsDir: z.string().default('workflows').describe('Workflow files loaded and deployed at start.'),
+    loadStage: z.enum(['design', 'testing', 'sandbox', 'production']).default('production')
+      .describe('Stage the workflow files of workflowsDir are deployed to at start.'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Secrets the workflow files refer to by name (e.g. webhook secrets); read once from the environment. */
+    secrets: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

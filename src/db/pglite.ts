@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './port.js';
+
+export interface PgliteOptions {
+  /** Folder of the data files; undefined keeps the database in memory (tests). */
+  dataDir?: string;
+  /** Off by default in PGlite; on costs a sync per commit. */
+  fsync: boolean;
+}
+
+/**
+ * Embedded Postgres in this process. Memory settings are lowered from PGlite's defaults because the
+ * embedded default must idle in little memory; see bench/RESULTS.md.
+ */
+export async function openPglite(options: PgliteOptions): Promise<Db> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const pg = await PGlite.create({
+    dataDir: options.dataDir,
+    relaxedDurability: !options.fsync,
+    startParams: pgliteStartParams(options.fsync),
+  });
+  const asQueryable = (q: Pick<PGlite, 'query'>): Queryable => ({
+    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params as unknown[] | undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+  });
+  const base = asQueryable(pg);
+  return {
+    caps: { kind: 'pglite', singleConnection: true, multiProcess: false },
+    query: base.query,
+    async exec(sql) {
+      await pg.exec(sql);
+    },
+    transaction(fn) {
+      return pg.transaction((tx) => fn(asQueryable(tx)));
+    },
+    async listen(channel, onNotify) {
+      const unlisten = await pg.listen(channel, onNotify);
+      return () => unlisten();
+    },
+    // One process owns the embedded database, so it is always the leader.
+    async tryLeaderLock() {
+      return async () => {};
+    },
+    async close() {
+      if (!pg.closed) await pg.close();
+    },
+  };
+}
+
+function pgliteStartParams(fsync: boolean): string[] {
+  // PGlite's own defaults, with -F (fsync off) kept only when fsync is not asked for.
+  const defaults = PGlite.defaultStartParams.filter((p) => fsync ? p !== '-F' : true);
+  return [
+    ...defaults,
+    '-c', `fsync=${fsync ? 'on' : 'off'}`,
+    '-c', `synchronous_commit=${fsync ? 'on' : 'off'}`,
+    '-c', 'shared_buffers=16MB',
+    '-c', 'work_mem=4MB',
+    '-c', 'maintenance_work_mem=16MB',
+    '-c', 'wal_buffers=1MB',
+  ];
+}

@@ -1,0 +1,46 @@
+// The spec slice owns the Keel workflow file format: its zod schema and TypeScript types, the YAML
+// loader that reports every problem at file:line:col, the semantic checks, the JSON Schema export
+// for editors, and the canonical JSON used to content-hash versions.
+export type {
+  AccessSpec,
+  ActionStep,
+  ApprovalDecision,
+  ApprovalRule,
+  ApprovalSpec,
+  AssignSpec,
+  DeliveryClass,
+  HttpActionConfig,
+  ManualTrigger,
+  MetricSpec,
+  ModelStep,
+  RetrySpec,
+  ReviewStep,
+  RiskLevel,
+  RouteSpec,
+  RouteStep,
+  RunbookSpec,
+  ScheduleTrigger,
+  SecretRef,
+  StepKind,
+  StepSpec,
+  TransformStep,
+  TriggerSpec,
+  WebhookTrigger,
+  WorkflowKind,
+  WorkflowSpec,
+  WorkflowSpecInput,
+} from './schema.js';
+export {
+  deliveryClasses,
+  httpActionConfigSchema,
+  riskLevels,
+  stepKinds,
+  workflowKinds,
+  workflowSchema,
+} from './schema.js';
+export { parseWorkflow, loadWorkflowFile, validateWorkflowText, type WorkflowValidation } from './load.js';
+export { parseDuration } from './duration.js';
+export { workflowJsonSchema } from './json-schema.js';
+export { canonicalJson } from './canonical-json.js';
+export { compileJsonSchema } from './expressions.js';
+export { END, successors } from './graph.js';

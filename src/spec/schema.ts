@@ -1,0 +1,253 @@
+// The shape of a workflow file. Every object is strict so a misspelt key is an error instead of a
+// silently ignored setting; defaults live here so every consumer sees the same filled-in spec.
+import { z } from 'zod';
+
+/** Matches the durations the format accepts: one integer and one unit. */
+export const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+export const workflowIdPattern = /^[a-z][a-z0-9-]{1,62}$/;
+export const stepIdPattern = /^[a-z][a-z0-9_-]*$/;
+export const envNamePattern = /^[A-Z][A-Z0-9_]*$/;
+
+const duration = () =>
+  z
+    .string()
+    .regex(durationPattern, { error: 'must be a duration such as 500ms, 5s, 2m, 4h or 1d' })
+    .describe('A duration: an integer followed by ms, s, m, h or d');
+
+const nonEmpty = () => z.string().min(1, { error: 'must not be empty' });
+
+/** A step id or the word `end`; existence is checked by the semantic pass, which can name the step. */
+const stepRef = () => nonEmpty().describe('A step id, or `end` to finish the run');
+
+/** A JSON Schema document; its validity is checked by the semantic pass (ajv), not by zod. */
+export const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+// ---- triggers --------------------------------------------------------------------------------
+
+export const secretRefSchema = z
+  .object({
+    env: z.string().regex(envNamePattern, {
+      error: 'must be the NAME of an environment variable (upper case, digits, underscores)',
+    }),
+  })
+  .strict()
+  .describe('A reference to an environment variable holding the secret; never the secret itself');
+
+export const webhookTriggerSchema = z
+  .object({ webhook: z.object({ secret: secretRefSchema.optional() }).strict() })
+  .strict();
+
+export const scheduleTriggerSchema = z
+  .object({
+    schedule: z
+      .object({
+        cron: nonEmpty().describe('A cron expression, e.g. "*/5 * * * *"'),
+        timezone: nonEmpty().optional().describe('An IANA time zone; UTC when absent'),
+        input: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const manualTriggerSchema = z.object({ manual: z.object({}).strict() }).strict();
+
+export const triggerSchema = z.union([webhookTriggerSchema, scheduleTriggerSchema, manualTriggerSchema]);
+
+// ---- steps -----------------------------------------------------------------------------------
+
+export const retrySchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    backoff: duration().default('1s'),
+    max_backoff: duration().default('5m'),
+  })
+  .strict();
+
+/** Fields every step kind shares. */
+const common = {
+  id: z.string().regex(stepIdPattern, {
+    error: 'must start with a lower-case letter and use only a-z, 0-9, _ and -',
+  }),
+  next: stepRef().optional(),
+  timeout: duration().default('30s'),
+  retry: retrySchema.prefault({}),
+  description: z.string().optional(),
+};
+
+export const transformStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('transform'),
+    expression: nonEmpty().describe('JSONata over { input, steps, run }'),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({ when: nonEmpty().describe('CEL over { input, steps, run }'), to: stepRef() })
+  .strict();
+
+export const routeStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('route'),
+    routes: z.array(routeSchema).min(1, { error: 'a route step needs at least one route' }),
+    default: stepRef().optional().describe('Where to go when no route matches; the next step when absent'),
+  })
+  .strict();
+
+export const modelStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('model'),
+    model: nonEmpty().describe('Name of a model configuration; `template` is built in'),
+    prompt: nonEmpty().optional().describe('Name of a prompt in the instruction library'),
+    template: z.string().optional().describe('LiquidJS template; required when model is `template`'),
+    output_schema: jsonSchemaObject.optional(),
+  })
+  .strict();
+
+export const assignSchema = z
+  .object({ role: nonEmpty().optional(), user: nonEmpty().optional() })
+  .strict()
+  .describe('Who the review goes to: exactly one of role or user');
+
+export const reviewStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('review'),
+    title: nonEmpty(),
+    show: nonEmpty().optional().describe("JSONata; what the reviewer sees (the previous step's output when absent)"),
+    assign: assignSchema.optional(),
+    due: duration().default('24h'),
+    on_reject: stepRef().default('end'),
+  })
+  .strict();
+
+export const deliveryClasses = ['idempotent', 'check-then-act', 'unsafe'] as const;
+
+export const actionStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('action'),
+    action: nonEmpty().describe('Connector action name; `http` is built in'),
+    with: z.record(z.string(), z.unknown()).default({}),
+    delivery: z.enum(deliveryClasses),
+  })
+  .strict();
+
+/** The `with` block of the built-in `http` action, checked by the semantic pass. */
+export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export const httpActionConfigSchema = z
+  .object({
+    url: nonEmpty(),
+    method: z.enum(httpMethods).default('POST'),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: nonEmpty().optional(),
+    check: z.object({ url: nonEmpty(), method: z.enum(httpMethods).default('GET') }).strict().optional(),
+  })
+  .strict();
+
+export const stepKinds = ['transform', 'route', 'model', 'review', 'action'] as const;
+
+export const stepSchema = z.discriminatedUnion('kind', [
+  transformStepSchema,
+  routeStepSchema,
+  modelStepSchema,
+  reviewStepSchema,
+  actionStepSchema,
+]);
+
+// ---- the rest of the file --------------------------------------------------------------------
+
+export const approvalDecisions = ['auto', 'review', 'escalate'] as const;
+
+export const approvalRuleSchema = z
+  .object({
+    when: nonEmpty().describe('CEL over the run context and the proposed output'),
+    then: z.enum(approvalDecisions),
+    role: nonEmpty().optional(),
+  })
+  .strict();
+
+export const approvalSchema = z
+  .object({
+    default: z.enum(approvalDecisions).default('review'),
+    rules: z.array(approvalRuleSchema).default([]),
+  })
+  .strict();
+
+export const accessSchema = z
+  .object({ connector: nonEmpty(), scopes: z.array(nonEmpty()).min(1, { error: 'list at least one scope' }) })
+  .strict();
+
+export const metricSchema = z
+  .object({ name: nonEmpty(), unit: z.string().optional(), baseline: z.number().optional(), target: z.number().optional() })
+  .strict();
+
+export const runbookSchema = z
+  .object({
+    rollback: z.string().optional(),
+    stop_conditions: z.array(z.string()).optional(),
+    contacts: z.array(z.string()).optional(),
+    // The loader reads YAML 1.2 (core schema), so an unquoted 2027-03-01 arrives as a string.
+    next_review: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' })
+      .optional(),
+  })
+  .strict();
+
+export const workflowKinds = ['managed', 'external'] as const;
+export const riskLevels = ['low', 'medium', 'high'] as const;
+
+export const workflowSchema = z
+  .object({
+    id: z.string().regex(workflowIdPattern, {
+      error: 'must be 2-63 characters: a lower-case letter, then a-z, 0-9 or -',
+    }),
+    title: nonEmpty(),
+    kind: z.enum(workflowKinds).default('managed'),
+    owner: nonEmpty().describe('The accountable person, usually an email address'),
+    team: z.string().optional(),
+    description: z.string().optional(),
+    risk: z.enum(riskLevels),
+    triggers: z.array(triggerSchema).default([]),
+    input: jsonSchemaObject.optional().describe('JSON Schema of the event payload (the data contract)'),
+    steps: z.array(stepSchema).default([]),
+    approval: approvalSchema.optional(),
+    access: z.array(accessSchema).default([]),
+    metric: metricSchema.optional(),
+    exclusions: z.array(z.string()).default([]),
+    runbook: runbookSchema.optional(),
+  })
+  .strict()
+  .meta({ title: 'Keel workflow', description: 'A workflow definition file for Keel' });
+
+export type WorkflowSpec = z.output<typeof workflowSchema>;
+/** What a file may contain before defaults are applied. */
+export type WorkflowSpecInput = z.input<typeof workflowSchema>;
+export type WorkflowKind = WorkflowSpec['kind'];
+export type RiskLevel = WorkflowSpec['risk'];
+export type TriggerSpec = z.output<typeof triggerSchema>;
+export type WebhookTrigger = z.output<typeof webhookTriggerSchema>;
+export type ScheduleTrigger = z.output<typeof scheduleTriggerSchema>;
+export type ManualTrigger = z.output<typeof manualTriggerSchema>;
+export type SecretRef = z.output<typeof secretRefSchema>;
+export type RetrySpec = z.output<typeof retrySchema>;
+export type StepSpec = z.output<typeof stepSchema>;
+export type StepKind = StepSpec['kind'];
+export type TransformStep = z.output<typeof transformStepSchema>;
+export type RouteStep = z.output<typeof routeStepSchema>;
+export type RouteSpec = z.output<typeof routeSchema>;
+export type ModelStep = z.output<typeof modelStepSchema>;
+export type ReviewStep = z.output<typeof reviewStepSchema>;
+export type AssignSpec = z.output<typeof assignSchema>;
+export type ActionStep = z.output<typeof actionStepSchema>;
+export type DeliveryClass = ActionStep['delivery'];
+export type HttpActionConfig = z.output<typeof httpActionConfigSchema>;
+export type ApprovalSpec = z.output<typeof approvalSchema>;
+export type ApprovalRule = z.output<typeof approvalRuleSchema>;
+export type ApprovalDecision = ApprovalRule['then'];
+export type AccessSpec = z.output<typeof accessSchema>;
+export type MetricSpec = z.output<typeof metricSchema>;
+export type RunbookSpec = z.output<typeof runbookSchema>;

@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const db = await PGlite.create();
+console.log('create', Date.now()-t); t=Date.now();
+await db.exec('create table a(x int)');
+const blob = await db.dumpDataDir('none');
+console.log('dump', Date.now()-t, blob.size); t=Date.now();
+const db2 = await PGlite.create({ loadDataDir: blob });
+console.log('load', Date.now()-t); t=Date.now();
+console.log((await db2.query('select count(*) from a')).rows);
+console.log(process.memoryUsage().rss/1e6);

@@ -1,0 +1,74 @@
+// Every store and engine test runs on both databases: embedded PGlite always, PostgreSQL when
+// KEEL_TEST_DATABASE_URL is set (CI sets it). Each test database is new and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPglite, openPostgres, migrate, type Db } from '../../src/db/index.js';
+
+export interface TestDatabase {
+  name: 'pglite' | 'postgres';
+  /** A fresh, migrated database. */
+  open(): Promise<Db>;
+  /** The connection string of the last opened PostgreSQL database (for child processes). */
+  url?: string;
+}
+
+const pgUrl = process.env.KEEL_TEST_DATABASE_URL;
+let noticed = false;
+
+export function testDatabases(): TestDatabase[] {
+  const list: TestDatabase[] = [{ name: 'pglite', open: openMemoryPglite }];
+  if (pgUrl) list.push(postgresDatabase(pgUrl));
+  else if (!noticed) {
+    noticed = true;
+    console.warn('NOTICE: KEEL_TEST_DATABASE_URL is not set; the PostgreSQL variants of the tests are skipped.');
+  }
+  return list;
+}
+
+async function openMemoryPglite(): Promise<Db> {
+  const db = await openPglite({ fsync: false });
+  await migrate(db);
+  return db;
+}
+
+/** Creates an empty PostgreSQL database for one test and returns its URL; dropped by the returned function. */
+export async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `keel_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+function postgresDatabase(baseUrl: string): TestDatabase {
+  const entry: TestDatabase = {
+    name: 'postgres',
+    async open() {
+      const created = await createPostgresDatabase(baseUrl);
+      entry.url = created.url;
+      const db = await openPostgres({ url: created.url, poolSize: 10 });
+      await migrate(db);
+      const close = db.close.bind(db);
+      return Object.assign(db, {
+        async close() {
+          await close();
+          await created.drop();
+        },
+      });
+    },
+  };
+  return entry;
+}
+
+export const postgresTestUrl = pgUrl;
