@@ -20,6 +20,8 @@ export const errorCodes = [
   'egress_refused',
   'provider_rate_limited',
   'outcome_unknown',
+  'review_expired',
+  'misconfigured',
   'internal',
 ] as const;
 

@@ -87,6 +87,7 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
     }
     setPath(out, path, raw === 'true' || raw === '1');
   }
+  if (env.KEEL_FAULTS) out.faults = env.KEEL_FAULTS.split(',').map((f) => f.trim()).filter(Boolean);
   // Secrets that workflow files name (`secret: { env: NAME }`) are captured here, once.
   const secrets: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {

@@ -49,6 +49,11 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Secrets the workflow files refer to by name (e.g. webhook secrets); read once from the environment. */
     secrets: z.record(z.string(), z.string()).default({}),
+    /**
+     * Test-only crash points (KEEL_FAULTS, comma-separated `point` or `point:step`, `stop@point` to
+     * SIGSTOP instead of SIGKILL). The durability tests arm them in a child worker process.
+     */
+    faults: z.array(z.string()).default([]),
   })
   .strict();
 

@@ -7,16 +7,19 @@ export interface PgliteOptions {
   dataDir?: string;
   /** Off by default in PGlite; on costs a sync per commit. */
   fsync: boolean;
+  /** A dumped data folder to start from instead of running initdb (tests and benchmarks clone one). */
+  template?: Blob;
 }
 
 /**
  * Embedded Postgres in this process. Memory settings are lowered from PGlite's defaults because the
  * embedded default must idle in little memory; see bench/RESULTS.md.
  */
-export async function openPglite(options: PgliteOptions): Promise<Db> {
+export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pg = await PGlite.create({
     dataDir: options.dataDir,
+    loadDataDir: options.template,
     relaxedDurability: !options.fsync,
     startParams: pgliteStartParams(options.fsync),
   });
@@ -47,6 +50,8 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     async close() {
       if (!pg.closed) await pg.close();
     },
+    // Not on the port: only tests and benchmarks clone a migrated database.
+    dumpDataDir: () => pg.dumpDataDir('none'),
   };
 }
 

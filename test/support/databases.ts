@@ -25,10 +25,19 @@ export function testDatabases(): TestDatabase[] {
   return list;
 }
 
+// initdb takes seconds; a migrated database is built once per test process and cloned after that.
+let template: Promise<Blob> | undefined;
+
 async function openMemoryPglite(): Promise<Db> {
-  const db = await openPglite({ fsync: false });
-  await migrate(db);
-  return db;
+  template ??= (async () => {
+    const db = await openPglite({ fsync: false });
+    await migrate(db);
+    await db.exec('CHECKPOINT');
+    const blob = await db.dumpDataDir();
+    await db.close();
+    return blob;
+  })();
+  return openPglite({ fsync: false, template: await template });
 }
 
 /** Creates an empty PostgreSQL database for one test and returns its URL; dropped by the returned function. */

@@ -1,0 +1,77 @@
+import type { Db } from '../db/index.js';
+import type { EgressClient } from '../connectors/index.js';
+import { getVersionById } from '../registry/index.js';
+import type { WorkflowSpec } from '../spec/index.js';
+import type { ExecutorDeps } from './executor.js';
+import { createFaults } from './faults.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createStepHandlers, type ActionHandler, type ModelProvider } from './steps/index.js';
+import { sweepDeadlines } from './sweeper.js';
+import { createWorker, type Worker } from './worker.js';
+
+export interface EngineOptions {
+  db: Db;
+  egress: EgressClient;
+  workers: { concurrency: number; leaseMs: number; heartbeatMs: number; pollMs: number; sweepMs: number };
+  scheduler: { tickMs: number };
+  faults?: readonly string[];
+  models?: Record<string, ModelProvider>;
+  actions?: Record<string, ActionHandler>;
+  onError(message: string, error: unknown): void;
+}
+
+export interface Engine {
+  /** Starts workers (and the deadline sweeper that keeps every wait visible). */
+  startWorkers(): Promise<void>;
+  startScheduler(): Promise<void>;
+  /** Stops everything this engine started; runs in hand reach their next stored state first. */
+  stop(): Promise<void>;
+  readonly worker: Worker;
+  readonly scheduler: Scheduler;
+  sweep(): ReturnType<typeof sweepDeadlines>;
+}
+
+/** The facade: builds the executor, worker, scheduler and sweeper, and only delegates to them. */
+export function createEngine(options: EngineOptions): Engine {
+  const { db } = options;
+  const definitions = new Map<string, Promise<WorkflowSpec>>();
+  const executor: ExecutorDeps = {
+    db,
+    handlers: createStepHandlers({ egress: options.egress, models: options.models, actions: options.actions }),
+    faults: createFaults(options.faults ?? []),
+    leaseMs: options.workers.leaseMs,
+    heartbeatMs: options.workers.heartbeatMs,
+    loadDefinition(versionId) {
+      let found = definitions.get(versionId);
+      if (!found) {
+        found = getVersionById(db, versionId).then((v) => v.definition);
+        found.catch(() => definitions.delete(versionId));
+        definitions.set(versionId, found);
+      }
+      return found;
+    },
+    onError: (message, error, runId) => options.onError(`${message} (run ${runId})`, error),
+  };
+  const worker = createWorker(db, executor, { ...options.workers, onError: options.onError });
+  const scheduler = createScheduler(db, { tickMs: options.scheduler.tickMs, onError: options.onError });
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  const sweep = () => sweepDeadlines(db);
+  return {
+    worker,
+    scheduler,
+    sweep,
+    async startWorkers() {
+      await worker.start();
+      sweepTimer = setInterval(() => {
+        sweep().catch((error: unknown) => options.onError('deadline sweep failed', error));
+      }, options.workers.sweepMs);
+    },
+    startScheduler: () => scheduler.start(),
+    async stop() {
+      clearInterval(sweepTimer);
+      await scheduler.stop();
+      await worker.stop();
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { Db } from '../db/index.js';
+import { KeelError, coerceError, isKeelError, serializeError } from '../errors.js';
+import { parseDuration, type StepSpec, type WorkflowSpec } from '../spec/index.js';
+import type { Faults } from './faults.js';
+import { renewLease } from './lease.js';
+import { retryDelay } from './retry.js';
+import type { StepHandler, StepHandlers, StepOutcome, StepRun } from './steps/index.js';
+import { terminalStatusFor } from './terminal.js';
+import { completeStep, endRun, interruptAttempt, scheduleRetry, type AttemptFacts, type Lease } from './transitions.js';
+import type { AttemptRow, RunRow, StepScope } from './types.js';
+
+export interface ExecutorDeps {
+  db: Db;
+  handlers: StepHandlers;
+  faults: Faults;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Versions are immutable, so their definitions are cached by id. */
+  loadDefinition(versionId: string): Promise<WorkflowSpec>;
+  onError(message: string, error: unknown, runId: string): void;
+}
+
+/** A run claimed more often than this keeps killing its workers; it fails instead of looping. */
+const maxClaims = 10;
+
+/**
+ * Executes a claimed run step by step while it holds the lease. Every step's result is stored
+ * (fenced) before the next starts, so a successor resumes at the first unfinished step and never
+ * repeats a finished one. Returns when the run ends, waits, backs off, or the lease is lost.
+ */
+export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<void> {
+  const lease: Lease = { runId: claimed.id, token: claimed.lease_token!, leaseMs: deps.leaseMs };
+  const abort = new AbortController();
+  const heartbeat = setInterval(() => {
+    renewLease(deps.db, lease.runId, lease.token, deps.leaseMs)
+      .then((held) => { if (!held) abort.abort(new Error('lease lost')); })
+      .catch((error: unknown) => deps.onError('lease renewal failed', error, lease.runId));
+  }, deps.heartbeatMs);
+  try {
+    const spec = await deps.loadDefinition(claimed.version_id);
+    const state = { ...claimed.state };
+    let stepId = claimed.current_step;
+    while (stepId !== null && !abort.signal.aborted) {
+      const index = spec.steps.findIndex((s) => s.id === stepId);
+      const step = spec.steps[index];
+      if (!step) throw new Error(`version ${claimed.version_id} has no step ${stepId}`);
+      const next = await executeStep(deps, { claimed, lease, spec, step, index, state, signal: abort.signal });
+      if (next === STOP) return;
+      stepId = next;
+    }
+  } catch (error) {
+    if (!isKeelError(error, 'fenced')) deps.onError('run execution failed', error, lease.runId);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+interface StepContext {
+  claimed: RunRow;
+  lease: Lease;
+  spec: WorkflowSpec;
+  step: StepSpec;
+  index: number;
+  state: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+/** This worker is done with the run for now (it ended, waits, backs off, or the lease was lost). */
+const STOP = Symbol('stop');
+
+/** Runs one step to a stored outcome; returns the next step id, null at the end, or STOP. */
+async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string | null | typeof STOP> {
+  const { claimed, lease, step } = ctx;
+  const previous = await lastAttempt(deps, claimed.id, step.id);
+  const attempt: AttemptFacts = { stepId: step.id, kind: step.kind, attempt: (previous?.attempt ?? 0) + 1, startedAt: new Date() };
+  let checkFirst = previous?.effect === 'started' && previous.status !== 'succeeded';
+  let openAttempt: StepRun['openAttempt'];
+
+  if (claimed.claims > maxClaims) {
+    await endRun(deps.db, lease, attempt, 'failed', { error: crashLoopError(claimed) });
+    return STOP;
+  }
+  if (previous?.status === 'waiting') {
+    openAttempt = { id: previous.id, effect: previous.effect };
+    attempt.attempt = previous.attempt;
+    attempt.startedAt = previous.started_at;
+  } else if (previous?.status === 'running') {
+    const interrupted = await resolveInterrupted(deps, lease, previous, attempt);
+    if (interrupted === STOP) return STOP;
+    checkFirst = interrupted.checkFirst;
+  }
+
+  const scope: StepScope = {
+    input: claimed.input,
+    steps: ctx.state,
+    run: { id: claimed.id, workflow: claimed.workflow_id, stage: claimed.stage, version: claimed.version_id },
+  };
+  const run: StepRun = {
+    db: deps.db, lease, scope, workflowId: claimed.workflow_id, attempt: attempt.attempt, startedAt: attempt.startedAt,
+    signal: ctx.signal, faults: deps.faults, idempotencyKey: `${claimed.id}:${step.id}`, openAttempt, checkFirst,
+  };
+  let outcome: StepOutcome;
+  try {
+    const handler = deps.handlers[step.kind] as StepHandler<StepSpec>;
+    outcome = await withTimeout((signal) => handler.execute(step, Object.assign(run, { signal })), parseDuration(step.timeout), ctx.signal);
+  } catch (error) {
+    await recordFailure(deps, lease, step, { ...attempt, attemptId: run.recordedAttemptId ?? openAttempt?.id }, coerceError(error));
+    return STOP;
+  }
+  const facts: AttemptFacts = { ...attempt, attemptId: outcome.kind === 'waiting' ? undefined : outcome.attemptId ?? openAttempt?.id };
+  switch (outcome.kind) {
+    case 'waiting':
+      return STOP;
+    case 'rejected':
+      await endRun(deps.db, lease, facts, 'rejected', { output: outcome.output });
+      return STOP;
+    case 'completed': {
+      const next = resolveNext(ctx.spec, ctx.index, outcome.next);
+      await completeStep(deps.db, lease, facts, outcome.output, next);
+      deps.faults.hit('after-commit', step.id);
+      ctx.state[step.id] = outcome.output;
+      return next;
+    }
+  }
+}
+
+/** The step after `index`: an explicit target, else the step's `next`, else the following step, `end` meaning none. */
+function resolveNext(spec: WorkflowSpec, index: number, chosen: string | undefined): string | null {
+  const step = spec.steps[index]!;
+  const target = chosen ?? step.next ?? spec.steps[index + 1]?.id ?? 'end';
+  return target === 'end' ? null : target;
+}
+
+async function lastAttempt(deps: ExecutorDeps, runId: string, stepId: string): Promise<AttemptRow | undefined> {
+  const r = await deps.db.query<AttemptRow>(
+    `SELECT * FROM step_attempts WHERE run_id = $1 AND step_id = $2 ORDER BY attempt DESC, id DESC LIMIT 1`, [runId, stepId],
+  );
+  return r.rows[0];
+}
+
+/**
+ * An attempt left `running` means its worker died or stalled mid-step. A side effect it had started
+ * follows the delivery class: `unsafe` stops the run for a person (never silently repeated).
+ */
+async function resolveInterrupted(
+  deps: ExecutorDeps, lease: Lease, previous: AttemptRow, attempt: AttemptFacts,
+): Promise<typeof STOP | { checkFirst: boolean }> {
+  const lost = serializeError(new Error('the worker running this attempt stopped before finishing it'));
+  await interruptAttempt(deps.db, lease, previous.id, { ...lost, code: 'internal', retriable: true });
+  if (previous.effect !== 'started') return { checkFirst: false };
+  if (previous.delivery === 'unsafe') {
+    await endRun(deps.db, lease, attempt, 'outcome_unknown', {
+      error: {
+        code: 'outcome_unknown', retriable: false,
+        message: `Step ${previous.step_id} had started an unsafe action when its worker stopped; it may or may not have taken effect.`,
+        hint: 'Check the target system, then reconcile the run (it is never repeated automatically).',
+      },
+    });
+    return STOP;
+  }
+  return { checkFirst: previous.delivery === 'check-then-act' };
+}
+
+async function recordFailure(deps: ExecutorDeps, lease: Lease, step: StepSpec, attempt: AttemptFacts, error: KeelError): Promise<void> {
+  if (error.code === 'fenced') return;
+  const stored = serializeError(error);
+  if (error.retriable && attempt.attempt < step.retry.max_attempts) {
+    await scheduleRetry(deps.db, lease, attempt, stored, retryDelay(step.retry, attempt.attempt, error.retryAfterMs));
+    return;
+  }
+  await endRun(deps.db, lease, attempt, terminalStatusFor(error.code), { error: stored });
+}
+
+function crashLoopError(run: RunRow) {
+  return {
+    code: 'internal' as const, retriable: false,
+    message: `Run ${run.id} was claimed ${run.claims} times without finishing; its worker keeps stopping on it.`,
+    hint: 'Look at the worker logs for a crash on this run, fix the cause, then start a new run.',
+  };
+}
+
+/**
+ * Races a step against its timeout. The step's signal aborts on timeout and on a lost lease, so an
+ * HTTP call in flight is cancelled rather than left running for nobody.
+ */
+async function withTimeout(run: (signal: AbortSignal) => Promise<StepOutcome>, timeoutMs: number, leaseSignal: AbortSignal): Promise<StepOutcome> {
+  const controller = new AbortController();
+  const onLeaseLost = () => controller.abort(leaseSignal.reason);
+  leaseSignal.addEventListener('abort', onLeaseLost, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new KeelError('step_timeout', `The step did not finish within ${timeoutMs} ms.`, { retriable: true });
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+    leaseSignal.removeEventListener('abort', onLeaseLost);
+  }
+}

@@ -1,0 +1,8 @@
+// The engine owns runs and their step attempts: triggers that start runs, workers that claim them
+// with leases, the executor that stores every step result (fenced) before moving on, retries,
+// schedules and the deadline sweeper. See ARCHITECTURE.md for the run and step state machine.
+export { createEngine, type Engine, type EngineOptions } from './engine.js';
+export { startRun, acceptWebhook, checkInput, type StartRunInput, type WebhookDelivery } from './triggers.js';
+export { getRun, listRuns, listAttempts, wakeRun, type RunFilter, type CreatedRun } from './run-store.js';
+export { runStatuses, terminalStatuses, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
+export type { ActionHandler, ModelProvider, ActionRequest } from './steps/index.js';

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/index.js';
+import { KeelError } from '../errors.js';
+import type { Stage } from '../registry/index.js';
+import type { AttemptRow, RunRow, RunStatus, TriggerKind } from './types.js';
+
+/** The channel workers LISTEN on; a payload-less ping means "work may be ready". */
+export const runsChannel = 'keel_runs';
+
+/** Sortable, unguessable run ids: time first so ids order like creation. */
+export function newRunId(now = Date.now()): string {
+  return `run_${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+}
+
+export interface NewRun {
+  workflowId: string;
+  versionId: string;
+  stage: Stage;
+  trigger: TriggerKind;
+  input: unknown;
+  firstStep: string | null;
+  /** Same key for the same workflow makes no second run (webhook-id, Idempotency-Key, schedule tick). */
+  dedupeKey?: string;
+}
+
+export interface CreatedRun {
+  run: RunRow;
+  /** True when an earlier run with the same dedupe key was returned instead of a new one. */
+  deduplicated: boolean;
+}
+
+/** Inserts a queued run and wakes the workers, in the caller's transaction. */
+export async function insertRun(tx: Queryable, run: NewRun): Promise<CreatedRun> {
+  const id = newRunId();
+  const inserted = await tx.query<RunRow>(
+    `INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step)
+     VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8)
+     ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+     RETURNING *`,
+    [id, run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep],
+  );
+  if (inserted.rows[0]) {
+    await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
+    return { run: inserted.rows[0], deduplicated: false };
+  }
+  const existing = await tx.query<RunRow>(`SELECT * FROM runs WHERE workflow_id = $1 AND dedupe_key = $2`, [run.workflowId, run.dedupeKey]);
+  return { run: existing.rows[0]!, deduplicated: true };
+}
+
+export async function getRun(db: Queryable, id: string): Promise<RunRow> {
+  const r = await db.query<RunRow>(`SELECT * FROM runs WHERE id = $1`, [id]);
+  if (!r.rows[0]) throw new KeelError('not_found', `No run ${id}.`, { hint: 'List runs with `keel runs`.' });
+  return r.rows[0];
+}
+
+export async function listAttempts(db: Queryable, runId: string): Promise<AttemptRow[]> {
+  const r = await db.query<AttemptRow>(`SELECT * FROM step_attempts WHERE run_id = $1 ORDER BY id`, [runId]);
+  return r.rows;
+}
+
+export interface RunFilter {
+  workflowId?: string;
+  status?: RunStatus;
+  stage?: Stage;
+  /** Runs created before this run id (pagination, newest first). */
+  before?: string;
+  limit?: number;
+}
+
+export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<RunRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (filter.workflowId) add('workflow_id = ?', filter.workflowId);
+  if (filter.status) add('status = ?', filter.status);
+  if (filter.stage) add('stage = ?', filter.stage);
+  if (filter.before) add('id < ?', filter.before);
+  params.push(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+  const r = await db.query<RunRow>(
+    `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return r.rows;
+}
+
+/** Puts a waiting run back in the queue (a review was decided) and wakes the workers. */
+export async function wakeRun(tx: Queryable, runId: string): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE runs SET status = 'queued', wait_reason = NULL, available_at = now(), updated_at = now()
+     WHERE id = $1 AND status = 'waiting'`,
+    [runId],
+  );
+  if (r.rowCount > 0) await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
+  return r.rowCount > 0;
+}

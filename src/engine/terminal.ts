@@ -1,0 +1,37 @@
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * The one place a failed step's error decides the run's end state. Exhaustive: a new error code
+ * does not compile until someone decides what it does to a run.
+ */
+export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown' {
+  switch (code) {
+    case 'outcome_unknown':
+      return 'outcome_unknown';
+    case 'invalid_input':
+    case 'invalid_workflow':
+    case 'not_found':
+    case 'conflict':
+    case 'payload_too_large':
+    case 'malformed_json':
+    case 'unauthenticated':
+    case 'permission_denied':
+    case 'signature_invalid':
+    case 'stage_paused':
+    case 'not_deployed':
+    case 'fenced':
+    case 'step_timeout':
+    case 'step_failed':
+    case 'action_failed':
+    case 'egress_refused':
+    case 'provider_rate_limited':
+    case 'review_expired':
+    case 'misconfigured':
+    case 'internal':
+      return 'failed';
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { Db } from '../db/index.js';
+import { verifyWebhook } from '../connectors/index.js';
+import { KeelError, type FieldProblem } from '../errors.js';
+import { resolveDeployment, type Stage, type VersionRow } from '../registry/index.js';
+import { compileJsonSchema } from '../spec/index.js';
+import { insertRun, type CreatedRun } from './run-store.js';
+import type { TriggerKind } from './types.js';
+
+export interface StartRunInput {
+  workflowId: string;
+  stage: Stage;
+  trigger: TriggerKind;
+  input: unknown;
+  dedupeKey?: string;
+}
+
+type Validator = ReturnType<typeof compileJsonSchema>;
+const validators = new Map<string, Validator | null>();
+
+/** Checks an event against the version's input contract; every failing field is named. */
+export function checkInput(version: VersionRow, input: unknown): void {
+  let validate = validators.get(version.id);
+  if (validate === undefined) {
+    validate = version.definition.input ? compileJsonSchema(version.definition.input) : null;
+    validators.set(version.id, validate);
+  }
+  if (!validate || validate(input)) return;
+  const problems: FieldProblem[] = (validate.errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    return { path: `input${(e.instancePath + missing).replaceAll('/', '.')}` || 'input', message: e.message ?? 'is invalid' };
+  });
+  throw new KeelError('invalid_input', `The event does not match the input contract of ${version.workflow_id}.`, {
+    problems, hint: 'Send a payload that matches the workflow\'s `input` schema; nothing was stored.',
+  });
+}
+
+/** Starts a run of the version deployed at a stage: contract first, so a bad event stores nothing. */
+export async function startRun(db: Db, input: StartRunInput): Promise<CreatedRun> {
+  const { version, workflow } = await resolveDeployment(db, input.workflowId, input.stage);
+  if (workflow.kind !== 'managed') {
+    throw new KeelError('conflict', `Workflow ${workflow.id} is external: it runs elsewhere, so Keel does not start its runs.`);
+  }
+  checkInput(version, input.input);
+  return db.transaction((tx) =>
+    insertRun(tx, {
+      workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
+      input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey,
+    }),
+  );
+}
+
+export interface WebhookDelivery {
+  workflowId: string;
+  stage: Stage;
+  headers: Record<string, string | undefined>;
+  rawBody: string;
+  /** Secrets by environment variable name, from the configuration. */
+  secrets: Readonly<Record<string, string>>;
+}
+
+/**
+ * A webhook delivery: signature (when the workflow sets a secret), JSON, contract, then one run per
+ * delivery id: the same `webhook-id` or `Idempotency-Key` sent again returns the first run.
+ */
+export async function acceptWebhook(db: Db, delivery: WebhookDelivery): Promise<CreatedRun> {
+  const { version } = await resolveDeployment(db, delivery.workflowId, delivery.stage);
+  const trigger = version.definition.triggers.find((t) => 'webhook' in t);
+  if (!trigger || !('webhook' in trigger)) {
+    throw new KeelError('conflict', `Workflow ${delivery.workflowId} has no webhook trigger.`, {
+      hint: 'Add `- webhook: {}` under triggers, or start runs with `keel run`.',
+    });
+  }
+  const secretName = trigger.webhook.secret?.env;
+  if (secretName) {
+    const secret = delivery.secrets[secretName];
+    if (!secret) {
+      throw new KeelError('misconfigured', `The webhook secret ${secretName} is not set on this server.`, {
+        hint: `Set the environment variable ${secretName} and restart Keel.`,
+      });
+    }
+    verifyWebhook({ headers: delivery.headers, body: delivery.rawBody, secret });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(delivery.rawBody);
+  } catch (error) {
+    throw new KeelError('malformed_json', `The request body is not valid JSON: ${(error as Error).message}.`, {
+      hint: 'Send a JSON document with content-type application/json.',
+    });
+  }
+  const dedupeKey = delivery.headers['webhook-id'] ?? delivery.headers['idempotency-key'];
+  return startRun(db, {
+    workflowId: delivery.workflowId, stage: delivery.stage, trigger: 'webhook', input: payload,
+    dedupeKey: dedupeKey ? `hook:${dedupeKey}` : undefined,
+  });
+}

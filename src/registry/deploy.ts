@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Db, Queryable } from '../db/index.js';
+import { recordAudit } from '../audit/index.js';
+import { KeelError } from '../errors.js';
+import { canonicalJson, parseWorkflow, type WorkflowSpec } from '../spec/index.js';
+import type { Stage, VersionRow, WorkflowRow } from './types.js';
+
+export interface DeployInput {
+  source: string;
+  /** File name shown in error positions (file:line:col). */
+  sourceName: string;
+  stage: Stage;
+  actor: string;
+}
+
+export interface DeployResult {
+  workflow: WorkflowRow;
+  version: VersionRow;
+  /** False when this exact content was already stored: no new version. */
+  versionCreated: boolean;
+  /** False when the stage already pointed at this version. */
+  deploymentChanged: boolean;
+}
+
+/** The content hash of a parsed workflow: formatting and comments do not make a new version. */
+export function contentHash(spec: WorkflowSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+/**
+ * Validates a workflow file and, only if it has no problem at all, stores its version (once per
+ * content) and points the stage at it, in one transaction with its audit events.
+ */
+export async function deployWorkflow(db: Db, input: DeployInput): Promise<DeployResult> {
+  const spec = parseWorkflow(input.source, input.sourceName);
+  const hash = contentHash(spec);
+  return db.transaction(async (tx) => {
+    const workflow = await upsertWorkflow(tx, spec);
+    const { version, created } = await storeVersion(tx, spec, hash, input);
+    if (created) {
+      await tx.query(`UPDATE workflows SET latest_version_id = $2, updated_at = now() WHERE id = $1`, [spec.id, version.id]);
+      await recordAudit(tx, {
+        actor: input.actor, action: 'version:created', subjectType: 'workflow', subjectId: spec.id,
+        data: { version: version.id, number: version.number, hash },
+      });
+    }
+    const deploymentChanged = await pointStage(tx, spec.id, input.stage, version.id, input.actor);
+    if (deploymentChanged) await syncSchedules(tx, spec, input.stage);
+    return { workflow: { ...workflow, latest_version_id: created ? version.id : workflow.latest_version_id }, version, versionCreated: created, deploymentChanged };
+  });
+}
+
+async function upsertWorkflow(tx: Queryable, spec: WorkflowSpec): Promise<WorkflowRow> {
+  const existing = await tx.query<WorkflowRow>(`SELECT * FROM workflows WHERE id = $1 FOR UPDATE`, [spec.id]);
+  if (existing.rows[0] && existing.rows[0].kind !== spec.kind) {
+    throw new KeelError('conflict', `Workflow ${spec.id} is ${existing.rows[0].kind}; this file declares it ${spec.kind}.`, {
+      hint: 'A workflow keeps its kind; register the other kind under a new id.',
+    });
+  }
+  const r = await tx.query<WorkflowRow>(
+    `INSERT INTO workflows (id, kind, title, owner, team, risk) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, owner = EXCLUDED.owner, team = EXCLUDED.team,
+       risk = EXCLUDED.risk, updated_at = now()
+     RETURNING *`,
+    [spec.id, spec.kind, spec.title, spec.owner, spec.team ?? null, spec.risk],
+  );
+  return r.rows[0]!;
+}
+
+async function storeVersion(tx: Queryable, spec: WorkflowSpec, hash: string, input: DeployInput) {
+  const found = await tx.query<VersionRow>(
+    `SELECT * FROM workflow_versions WHERE workflow_id = $1 AND content_hash = $2`, [spec.id, hash],
+  );
+  if (found.rows[0]) return { version: found.rows[0], created: false };
+  const r = await tx.query<VersionRow>(
+    `INSERT INTO workflow_versions (id, workflow_id, number, content_hash, definition, source, source_name, created_by)
+     SELECT $1, $2, coalesce(max(number), 0) + 1, $3, $4::jsonb, $5, $6, $7 FROM workflow_versions WHERE workflow_id = $2
+     RETURNING *`,
+    [`${spec.id}@${hash.slice(0, 12)}`, spec.id, hash, JSON.stringify(spec), input.source, input.sourceName, input.actor],
+  );
+  return { version: r.rows[0]!, created: true };
+}
+
+/** Moves a stage's deployment to a version; returns false when it already pointed there. */
+export async function pointStage(tx: Queryable, workflowId: string, stage: Stage, versionId: string, actor: string): Promise<boolean> {
+  const current = await tx.query<{ version_id: string }>(
+    `SELECT version_id FROM deployments WHERE workflow_id = $1 AND stage = $2 FOR UPDATE`, [workflowId, stage],
+  );
+  const previous = current.rows[0]?.version_id ?? null;
+  if (previous === versionId) return false;
+  await tx.query(
+    `INSERT INTO deployments (workflow_id, stage, version_id, deployed_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (workflow_id, stage) DO UPDATE SET version_id = EXCLUDED.version_id, deployed_by = EXCLUDED.deployed_by, deployed_at = now()`,
+    [workflowId, stage, versionId, actor],
+  );
+  await tx.query(
+    `INSERT INTO deployment_history (workflow_id, stage, action, version_id, previous_version_id, actor) VALUES ($1, $2, 'deploy', $3, $4, $5)`,
+    [workflowId, stage, versionId, previous, actor],
+  );
+  await recordAudit(tx, {
+    actor, action: 'deployment:moved', subjectType: 'workflow', subjectId: workflowId,
+    data: { stage, version: versionId, previous },
+  });
+  return true;
+}
+
+/** The schedule triggers of the version now deployed at a stage replace the stage's old ones. */
+export async function syncSchedules(tx: Queryable, spec: WorkflowSpec, stage: Stage, now = new Date()): Promise<void> {
+  await tx.query(`DELETE FROM schedules WHERE workflow_id = $1 AND stage = $2`, [spec.id, stage]);
+  for (const [index, trigger] of spec.triggers.entries()) {
+    if (!('schedule' in trigger)) continue;
+    const { cron, timezone, input } = trigger.schedule;
+    const next = new Cron(cron, { paused: true, timezone }).nextRun(now);
+    if (!next) continue;
+    await tx.query(
+      `INSERT INTO schedules (workflow_id, stage, trigger_index, cron, timezone, input, next_fire_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+      [spec.id, stage, index, cron, timezone ?? null, JSON.stringify(input ?? {}), next],
+    );
+  }
+}

@@ -1,0 +1,9 @@
+// The registry owns workflows, their immutable content-hashed versions, and the deployments that
+// point each stage at a version (plus the schedule rows of what is deployed).
+export { stages, type Stage, type WorkflowRow, type VersionRow, type VersionSummary, type DeploymentRow } from './types.js';
+export { deployWorkflow, contentHash, type DeployInput, type DeployResult } from './deploy.js';
+export {
+  listWorkflows, getWorkflow, listVersions, getVersion, getVersionById, resolveDeployment, moveDeployment, setPaused,
+  type WorkflowWithDeployments, type ResolvedDeployment,
+} from './queries.js';
+export { diffDefinitions, type DiffEntry } from './diff.js';

@@ -1,0 +1,115 @@
+import type { Db, Queryable } from '../db/index.js';
+import { recordAudit } from '../audit/index.js';
+import { KeelError } from '../errors.js';
+import { pointStage, syncSchedules } from './deploy.js';
+import type { DeploymentRow, Stage, VersionRow, VersionSummary, WorkflowRow } from './types.js';
+
+export interface WorkflowWithDeployments extends WorkflowRow {
+  deployments: DeploymentRow[];
+}
+
+const deploymentColumns = `d.workflow_id, d.stage, d.version_id, v.number AS version_number, d.paused, d.deployed_by, d.deployed_at`;
+
+export async function listWorkflows(db: Queryable): Promise<WorkflowWithDeployments[]> {
+  const workflows = await db.query<WorkflowRow>(`SELECT * FROM workflows ORDER BY id`);
+  const deployments = await db.query<DeploymentRow>(
+    `SELECT ${deploymentColumns} FROM deployments d JOIN workflow_versions v ON v.id = d.version_id ORDER BY d.workflow_id, d.stage`,
+  );
+  return workflows.rows.map((w) => ({ ...w, deployments: deployments.rows.filter((d) => d.workflow_id === w.id) }));
+}
+
+export async function getWorkflow(db: Queryable, id: string): Promise<WorkflowWithDeployments> {
+  const w = await db.query<WorkflowRow>(`SELECT * FROM workflows WHERE id = $1`, [id]);
+  if (!w.rows[0]) throw new KeelError('not_found', `No workflow named ${id}.`, { hint: 'List workflows with `keel workflows` or GET /api/workflows.' });
+  const d = await db.query<DeploymentRow>(
+    `SELECT ${deploymentColumns} FROM deployments d JOIN workflow_versions v ON v.id = d.version_id WHERE d.workflow_id = $1 ORDER BY d.stage`, [id],
+  );
+  return { ...w.rows[0], deployments: d.rows };
+}
+
+export async function listVersions(db: Queryable, workflowId: string): Promise<VersionSummary[]> {
+  await getWorkflow(db, workflowId);
+  const r = await db.query<VersionSummary>(
+    `SELECT id, workflow_id, number, content_hash, source_name, created_by, created_at FROM workflow_versions
+     WHERE workflow_id = $1 ORDER BY number DESC`, [workflowId],
+  );
+  return r.rows;
+}
+
+/** A version by its number (`3`, `v3`) or its id (`support-triage@ab12...`). */
+export async function getVersion(db: Queryable, workflowId: string, ref: string | number): Promise<VersionRow> {
+  const text = String(ref);
+  const number = /^v?\d+$/.test(text) ? Number(text.replace(/^v/, '')) : null;
+  const r = number !== null
+    ? await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE workflow_id = $1 AND number = $2`, [workflowId, number])
+    : await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE workflow_id = $1 AND id = $2`, [workflowId, text]);
+  if (!r.rows[0]) {
+    throw new KeelError('not_found', `Workflow ${workflowId} has no version ${text}.`, { hint: 'List versions with `keel versions <workflow>`.' });
+  }
+  return r.rows[0];
+}
+
+/** Looks up a version by its id alone (runs refer to versions this way). Cached by callers: versions never change. */
+export async function getVersionById(db: Queryable, versionId: string): Promise<VersionRow> {
+  const r = await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE id = $1`, [versionId]);
+  if (!r.rows[0]) throw new KeelError('not_found', `No version ${versionId}.`);
+  return r.rows[0];
+}
+
+export interface ResolvedDeployment {
+  workflow: WorkflowRow;
+  version: VersionRow;
+  stage: Stage;
+}
+
+/** What a trigger needs: the version deployed at a stage, refusing unknown, undeployed or paused stages. */
+export async function resolveDeployment(db: Queryable, workflowId: string, stage: Stage): Promise<ResolvedDeployment> {
+  const r = await db.query<WorkflowRow & { d_version_id: string | null; d_paused: boolean | null }>(
+    `SELECT w.*, d.version_id AS d_version_id, d.paused AS d_paused
+     FROM workflows w LEFT JOIN deployments d ON d.workflow_id = w.id AND d.stage = $2 WHERE w.id = $1`,
+    [workflowId, stage],
+  );
+  const row = r.rows[0];
+  if (!row) throw new KeelError('not_found', `No workflow named ${workflowId}.`);
+  if (!row.d_version_id) {
+    throw new KeelError('not_deployed', `Workflow ${workflowId} has no version deployed at stage ${stage}.`, {
+      hint: `Deploy one with \`keel deploy <file> --stage ${stage}\`.`,
+    });
+  }
+  if (row.d_paused) {
+    throw new KeelError('stage_paused', `Workflow ${workflowId} is paused at stage ${stage}; no new runs start.`, {
+      hint: `Resume it with \`keel resume ${workflowId} --stage ${stage}\` once the cause is fixed.`,
+    });
+  }
+  const { d_version_id, d_paused: _p, ...workflow } = row;
+  return { workflow, version: await getVersionById(db, d_version_id), stage };
+}
+
+/** Points a stage at an existing version (promotion and rollback). */
+export async function moveDeployment(db: Db, workflowId: string, stage: Stage, versionRef: string, actor: string): Promise<DeploymentRow> {
+  await db.transaction(async (tx) => {
+    const version = await getVersion(tx, workflowId, versionRef);
+    if (await pointStage(tx, workflowId, stage, version.id, actor)) await syncSchedules(tx, version.definition, stage);
+  });
+  return (await getWorkflow(db, workflowId)).deployments.find((d) => d.stage === stage)!;
+}
+
+/** Pauses or resumes a stage: paused stages refuse new runs; runs in flight go on. */
+export async function setPaused(db: Db, workflowId: string, stage: Stage, paused: boolean, actor: string): Promise<DeploymentRow> {
+  await db.transaction(async (tx) => {
+    const r = await tx.query<{ version_id: string; paused: boolean }>(
+      `SELECT version_id, paused FROM deployments WHERE workflow_id = $1 AND stage = $2 FOR UPDATE`, [workflowId, stage],
+    );
+    const d = r.rows[0];
+    if (!d) throw new KeelError('not_deployed', `Workflow ${workflowId} has nothing deployed at stage ${stage}.`);
+    if (d.paused === paused) return;
+    await tx.query(`UPDATE deployments SET paused = $3 WHERE workflow_id = $1 AND stage = $2`, [workflowId, stage, paused]);
+    const action = paused ? 'pause' : 'resume';
+    await tx.query(
+      `INSERT INTO deployment_history (workflow_id, stage, action, version_id, previous_version_id, actor) VALUES ($1, $2, $3, $4, $4, $5)`,
+      [workflowId, stage, action, d.version_id, actor],
+    );
+    await recordAudit(tx, { actor, action: `deployment:${action}d`, subjectType: 'workflow', subjectId: workflowId, data: { stage } });
+  });
+  return (await getWorkflow(db, workflowId)).deployments.find((d) => d.stage === stage)!;
+}

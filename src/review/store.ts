@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Queryable } from '../db/index.js';
+import { recordAudit } from '../audit/index.js';
+import { KeelError } from '../errors.js';
+import type { ReviewDecision, ReviewRow, ReviewStatus } from './types.js';
+
+export function newReviewId(): string {
+  return `rev_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+}
+
+export interface OpenReview {
+  runId: string;
+  stepId: string;
+  workflowId: string;
+  title: string;
+  proposed: unknown;
+  reason?: string;
+  assignedRole?: string;
+  assignedTo?: string;
+  dueAt: Date;
+}
+
+/**
+ * Creates the review task for a run's step unless one exists (a decision may have arrived first,
+ * or an earlier worker created it before dying). Returns the row as it stands.
+ */
+export async function openReview(db: Queryable, review: OpenReview): Promise<ReviewRow> {
+  await db.query(
+    `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7::jsonb, $8, $9, $10)
+     ON CONFLICT (run_id, step_id) DO UPDATE SET
+       proposed = coalesce(reviews.proposed, EXCLUDED.proposed), title = coalesce(reviews.title, EXCLUDED.title),
+       due_at = coalesce(reviews.due_at, EXCLUDED.due_at)`,
+    [newReviewId(), review.runId, review.stepId, review.workflowId, review.reason ?? 'manual', review.title,
+      JSON.stringify(review.proposed ?? null), review.assignedRole ?? null, review.assignedTo ?? null, review.dueAt],
+  );
+  return (await findReview(db, review.runId, review.stepId))!;
+}
+
+export async function findReview(db: Queryable, runId: string, stepId: string): Promise<ReviewRow | undefined> {
+  const r = await db.query<ReviewRow>(`SELECT * FROM reviews WHERE run_id = $1 AND step_id = $2`, [runId, stepId]);
+  return r.rows[0];
+}
+
+export async function getReview(db: Queryable, id: string): Promise<ReviewRow> {
+  const r = await db.query<ReviewRow>(`SELECT * FROM reviews WHERE id = $1`, [id]);
+  if (!r.rows[0]) throw new KeelError('not_found', `No review ${id}.`, { hint: 'List reviews with `keel review list`.' });
+  return r.rows[0];
+}
+
+export async function listReviews(db: Queryable, filter: { status?: ReviewStatus; workflowId?: string; runId?: string; limit?: number }): Promise<ReviewRow[]> {
+  const r = await db.query<ReviewRow>(
+    `SELECT * FROM reviews WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR workflow_id = $2)
+       AND ($3::text IS NULL OR run_id = $3)
+     ORDER BY created_at LIMIT $4`,
+    [filter.status ?? null, filter.workflowId ?? null, filter.runId ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 500)],
+  );
+  return r.rows;
+}
+
+export interface DecideInput {
+  /** The review's id, or the run and step it belongs to (the review may not exist yet). */
+  target: { reviewId: string } | { runId: string; stepId: string; workflowId: string };
+  decision: ReviewDecision;
+  /** Required for `edit`: the corrected output. */
+  output?: unknown;
+  comment?: string;
+  actor: string;
+}
+
+/** Puts the decided run back to work. Injected by the composition root (the engine owns runs). */
+export type WakeRun = (tx: Queryable, runId: string) => Promise<unknown>;
+
+const statusFor: Record<ReviewDecision, ReviewStatus> = { approve: 'approved', edit: 'edited', reject: 'rejected' };
+
+/**
+ * Records a decision once: a decided or expired review cannot be decided again. The run row is
+ * locked first, so a worker that is just suspending the run cannot miss this wake-up.
+ */
+export async function decideReview(db: Db, input: DecideInput, wake: WakeRun): Promise<ReviewRow> {
+  if (input.decision === 'edit' && input.output === undefined) {
+    throw new KeelError('invalid_input', 'An edit needs the corrected output.', {
+      problems: [{ path: 'output', message: 'required when decision is edit' }],
+    });
+  }
+  return db.transaction(async (tx) => {
+    const target = input.target;
+    const runId = 'reviewId' in target ? (await getReview(tx, target.reviewId)).run_id : target.runId;
+    const run = await tx.query<{ workflow_id: string }>(`SELECT workflow_id FROM runs WHERE id = $1 FOR UPDATE`, [runId]);
+    if (!run.rows[0]) throw new KeelError('not_found', `No run ${runId}.`);
+    if (!('reviewId' in target) && run.rows[0].workflow_id !== target.workflowId) {
+      throw new KeelError('not_found', `Run ${runId} does not belong to workflow ${target.workflowId}.`);
+    }
+    const existing = 'reviewId' in target
+      ? await getReview(tx, target.reviewId)
+      : await findReview(tx, target.runId, target.stepId);
+    if (existing && existing.status !== 'pending') {
+      throw new KeelError('conflict', `Review ${existing.id} is already ${existing.status}.`, {
+        hint: 'A review is decided once; its decision is in the run history.',
+      });
+    }
+    const status = statusFor[input.decision];
+    const output = input.decision === 'edit' ? JSON.stringify(input.output) : null;
+    const r = existing
+      ? await tx.query<ReviewRow>(
+        `UPDATE reviews SET status = $2, decided_output = $3::jsonb, comment = $4, decided_by = $5, decided_at = now()
+         WHERE id = $1 RETURNING *`, [existing.id, status, output, input.comment ?? null, input.actor])
+      : await tx.query<ReviewRow>(
+        `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, decided_output, comment, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, now()) RETURNING *`,
+        [newReviewId(), runId, (target as { stepId: string }).stepId, run.rows[0].workflow_id, status, output, input.comment ?? null, input.actor]);
+    const review = r.rows[0]!;
+    await recordAudit(tx, {
+      actor: input.actor, action: 'review:decided', subjectType: 'review', subjectId: review.id,
+      data: { run: runId, step: review.step_id, decision: input.decision },
+    });
+    await wake(tx, runId);
+    return review;
+  });
+}
+
+/** Marks pending reviews past their due time as expired; returns their runs so they can be woken. */
+export async function expireOverdueReviews(db: Queryable, now = new Date()): Promise<{ id: string; run_id: string }[]> {
+  const r = await db.query<{ id: string; run_id: string }>(
+    `UPDATE reviews SET status = 'expired', decided_at = now(), decided_by = 'keel:sweeper'
+     WHERE status = 'pending' AND due_at < $1 RETURNING id, run_id`, [now],
+  );
+  return r.rows;
+}

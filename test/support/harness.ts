@@ -1,0 +1,37 @@
+// Builds a real engine on a real database for a test: fast timings, loopback-only egress.
+import { createEgressClient } from '../../src/connectors/index.js';
+import type { Db } from '../../src/db/index.js';
+import { createEngine, getRun, type Engine, type RunRow, type RunStatus } from '../../src/engine/index.js';
+import { deployWorkflow, type Stage } from '../../src/registry/index.js';
+
+export const fastWorkers = { concurrency: 4, leaseMs: 2_000, heartbeatMs: 500, pollMs: 200, sweepMs: 200 };
+
+export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Partial<typeof fastWorkers> } = {}): Engine & { errors: unknown[] } {
+  const errors: unknown[] = [];
+  const engine = createEngine({
+    db,
+    egress: createEgressClient({ allowHosts: ['127.0.0.1'] }),
+    workers: { ...fastWorkers, ...overrides.workers },
+    scheduler: { tickMs: 100 },
+    faults: overrides.faults,
+    onError: (message, error) => errors.push({ message, error }),
+  });
+  return Object.assign(engine, { errors });
+}
+
+export async function deploy(db: Db, yaml: string, stage: Stage = 'production') {
+  return deployWorkflow(db, { source: yaml, sourceName: 'test.yaml', stage, actor: 'test' });
+}
+
+/** Polls a run until its status is one of `statuses`; fails with the run's state after `timeoutMs`. */
+export async function waitForRun(db: Db, runId: string, statuses: RunStatus[], timeoutMs = 10_000): Promise<RunRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await getRun(db, runId);
+    if (statuses.includes(run.status)) return run;
+    if (Date.now() > deadline) {
+      throw new Error(`run ${runId} is ${run.status} (step ${run.current_step}), expected ${statuses.join('|')}: ${JSON.stringify(run.error)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
