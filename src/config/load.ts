@@ -62,6 +62,7 @@ const envStrings: Array<[string, string[]]> = [
   ['KEEL_WORKFLOWS_DIR', ['workflowsDir']],
   ['KEEL_LOAD_STAGE', ['loadStage']],
   ['KEEL_LOG_LEVEL', ['logLevel']],
+  ['KEEL_URL', ['apiUrl']],
 ];
 const envBooleans: Array<[string, string[]]> = [
   ['KEEL_DB_FSYNC', ['database', 'fsync']],
@@ -87,6 +88,7 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
     }
     setPath(out, path, raw === 'true' || raw === '1');
   }
+  if (env.KEEL_EGRESS_ALLOW_HOSTS) out.egress = { allowHosts: env.KEEL_EGRESS_ALLOW_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) };
   if (env.KEEL_FAULTS) out.faults = env.KEEL_FAULTS.split(',').map((f) => f.trim()).filter(Boolean);
   // Secrets that workflow files name (`secret: { env: NAME }`) are captured here, once.
   const secrets: Record<string, string> = {};

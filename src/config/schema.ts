@@ -37,12 +37,22 @@ export const schedulerSection = z
   })
   .strict();
 
+export const egressSection = z
+  .object({
+    /** Hosts (host, host:port, IP or CIDR) outbound calls may reach although they are private or loopback. */
+    allowHosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     database: databaseSection.default(databaseSection.parse({})),
     server: serverSection.default(serverSection.parse({})),
     workers: workerSection.default(workerSection.parse({})),
     scheduler: schedulerSection.default(schedulerSection.parse({})),
+    egress: egressSection.default(egressSection.parse({})),
+    /** Where the CLI finds a running Keel (KEEL_URL). */
+    apiUrl: z.string().url().default('http://127.0.0.1:4300'),
     workflowsDir: z.string().default('workflows').describe('Workflow files loaded and deployed at start.'),
     loadStage: z.enum(['design', 'testing', 'sandbox', 'production']).default('production')
       .describe('Stage the workflow files of workflowsDir are deployed to at start.'),

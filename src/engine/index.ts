@@ -6,3 +6,4 @@ export { startRun, acceptWebhook, checkInput, type StartRunInput, type WebhookDe
 export { getRun, listRuns, listAttempts, wakeRun, type RunFilter, type CreatedRun } from './run-store.js';
 export { runStatuses, terminalStatuses, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
 export type { ActionHandler, ModelProvider, ActionRequest } from './steps/index.js';
+export { registerEngineRoutes, type EngineRouteDeps } from './routes.js';

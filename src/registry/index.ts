@@ -7,3 +7,4 @@ export {
   type WorkflowWithDeployments, type ResolvedDeployment,
 } from './queries.js';
 export { diffDefinitions, type DiffEntry } from './diff.js';
+export { registerRegistryRoutes } from './routes.js';

@@ -6,3 +6,4 @@ export {
   openReview, findReview, getReview, listReviews, decideReview, expireOverdueReviews,
   type OpenReview, type DecideInput, type WakeRun,
 } from './store.js';
+export { registerReviewRoutes } from './routes.js';

@@ -1,0 +1,88 @@
+// The composition root: config -> logger -> database -> migrations -> workflows -> engine -> HTTP.
+// Nothing else wires slices together.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from './config/index.js';
+import { createEgressClient } from './connectors/index.js';
+import { migrate, openDb, type Db } from './db/index.js';
+import { createEngine, type Engine } from './engine/index.js';
+import { isKeelError } from './errors.js';
+import { createHttpApp } from './http/app.js';
+import { createLogger, type Logger } from './logging.js';
+import { deployWorkflow } from './registry/index.js';
+
+export const keelVersion = '0.1.0';
+
+export interface KeelRoles {
+  http: boolean;
+  workers: boolean;
+  scheduler: boolean;
+  /** Deploy workflowsDir/*.yaml at start (serve does; a bare worker does not). */
+  loadWorkflows: boolean;
+}
+
+export interface RunningKeel {
+  db: Db;
+  engine: Engine;
+  logger: Logger;
+  /** The bound address when HTTP is served (port 0 picks a free one). */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logger = createLogger(config.logLevel)): Promise<RunningKeel> {
+  const started = Date.now();
+  const db = await openDb(config);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  if (roles.loadWorkflows) await loadWorkflowFiles(db, config, logger);
+
+  const onError = (message: string, error: unknown) => logger.error({ error }, message);
+  const engine = createEngine({
+    db, egress: createEgressClient({ allowHosts: [...config.egress.allowHosts] }),
+    workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
+  });
+  if (roles.workers) await engine.startWorkers();
+  if (roles.scheduler) await engine.startScheduler();
+
+  let server: ServerType | undefined;
+  let url: string | undefined;
+  if (roles.http) {
+    const app = createHttpApp({ db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError });
+    const address = await new Promise<{ port: number }>((resolve) => {
+      server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
+    });
+    url = `http://${config.server.host}:${address.port}`;
+  }
+  logger.info({ url, database: db.caps.kind, roles, ms: Date.now() - started }, 'keel is ready');
+  return {
+    db, engine, logger, url,
+    async stop() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await engine.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Deploys every workflow file of the folder; a file with problems is reported and skipped, never half-deployed. */
+async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logger): Promise<void> {
+  let files: string[];
+  try {
+    files = (await readdir(config.workflowsDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch {
+    logger.warn({ dir: config.workflowsDir }, 'no workflows folder; nothing loaded');
+    return;
+  }
+  for (const file of files) {
+    const path = join(config.workflowsDir, file);
+    try {
+      const r = await deployWorkflow(db, { source: await readFile(path, 'utf8'), sourceName: path, stage: config.loadStage, actor: 'keel:startup' });
+      logger.info({ workflow: r.workflow.id, version: r.version.number, stage: config.loadStage, changed: r.deploymentChanged }, 'workflow loaded');
+    } catch (error) {
+      if (!isKeelError(error)) throw error;
+      logger.error({ file: path, problems: error.problems, message: error.message }, 'workflow file not deployed');
+    }
+  }
+}

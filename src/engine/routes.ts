@@ -1,0 +1,108 @@
+import type { Db } from '../db/index.js';
+import { createRoute, jsonBody, problems, sendJson, stageSchema, z, type ApiApp } from '../contract/index.js';
+import { listReviews } from '../review/index.js';
+import { getRun, listAttempts, listRuns } from './run-store.js';
+import { acceptWebhook, startRun } from './triggers.js';
+import { runStatuses } from './types.js';
+
+const storedError = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), retriable: z.boolean() }).passthrough();
+
+const runSchema = z.object({
+  id: z.string(), workflow_id: z.string(), version_id: z.string(), stage: stageSchema, status: z.enum(runStatuses),
+  wait_reason: z.string().nullable(), trigger_kind: z.enum(['webhook', 'schedule', 'manual']), input: z.unknown(),
+  state: z.record(z.string(), z.unknown()), current_step: z.string().nullable(), output: z.unknown(), error: storedError.nullable(),
+  claims: z.number().int(), created_at: z.string(), updated_at: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(),
+}).openapi('Run');
+
+const attemptSchema = z.object({
+  id: z.number().int(), step_id: z.string(), kind: z.string(), attempt: z.number().int(),
+  status: z.enum(['running', 'succeeded', 'failed', 'interrupted', 'waiting']), output: z.unknown(), error: storedError.nullable(),
+  delivery: z.string().nullable(), idempotency_key: z.string().nullable(), effect: z.string().nullable(), next_step: z.string().nullable(),
+  started_at: z.string(), finished_at: z.string().nullable(),
+}).openapi('StepAttempt');
+
+const createdSchema = z.object({ run_id: z.string(), status: z.enum(runStatuses), deduplicated: z.boolean() }).openapi('RunAccepted');
+
+/** Public view of a run: lease internals (token, owner) stay inside. */
+function publicRun<T extends { lease_token: unknown; lease_owner: unknown; dedupe_key: unknown }>(run: T) {
+  const { lease_token: _t, lease_owner: _o, dedupe_key: _d, ...rest } = run;
+  return rest;
+}
+
+export interface EngineRouteDeps {
+  db: Db;
+  /** Webhook secrets by environment variable name. */
+  secrets: Readonly<Record<string, string>>;
+}
+
+/** Runs (start, list, follow) and the webhook trigger. */
+export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
+  const { db } = deps;
+  app.openapi(createRoute({
+    method: 'post', path: '/api/workflows/{id}/runs', tags: ['runs'], summary: 'Start a run by hand (manual trigger)',
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { 'application/json': { schema: z.object({ input: z.unknown(), stage: stageSchema.default('production'), idempotency_key: z.string().min(1).optional() }) } }, required: true },
+    },
+    responses: { 202: jsonBody(createdSchema, 'Accepted'), ...problems(400, 404, 409, 422) },
+  }), async (c) => {
+    const body = c.req.valid('json');
+    const { run, deduplicated } = await startRun(db, {
+      workflowId: c.req.valid('param').id, stage: body.stage, trigger: 'manual', input: body.input ?? {},
+      dedupeKey: body.idempotency_key ? `manual:${body.idempotency_key}` : undefined,
+    });
+    return sendJson(c, { run_id: run.id, status: run.status, deduplicated }, 202);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/api/runs', tags: ['runs'], summary: 'Runs, newest first',
+    request: {
+      query: z.object({
+        workflow: z.string().optional(), status: z.enum(runStatuses).optional(), stage: stageSchema.optional(),
+        before: z.string().optional().describe('Run id to page from'), limit: z.coerce.number().int().min(1).max(500).default(50),
+      }),
+    },
+    responses: { 200: jsonBody(z.object({ runs: z.array(runSchema) }), 'Runs'), ...problems(422) },
+  }), async (c) => {
+    const q = c.req.valid('query');
+    const runs = await listRuns(db, { workflowId: q.workflow, status: q.status, stage: q.stage, before: q.before, limit: q.limit });
+    return sendJson(c, { runs: runs.map(publicRun) });
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/api/runs/{id}', tags: ['runs'], summary: 'One run with every step attempt and its reviews',
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: jsonBody(z.object({ run: runSchema, attempts: z.array(attemptSchema), reviews: z.array(z.record(z.string(), z.unknown())) }), 'The run'),
+      ...problems(404),
+    },
+  }), async (c) => {
+    const id = c.req.valid('param').id;
+    const run = await getRun(db, id);
+    const attempts = (await listAttempts(db, id)).map(({ lease_token: _t, run_id: _r, ...a }) => a);
+    return sendJson(c, { run: publicRun(run), attempts, reviews: await listReviews(db, { runId: id }) });
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/hooks/{workflow}', tags: ['triggers'],
+    summary: 'Webhook trigger (Standard Webhooks signature when the workflow sets a secret; deduplicated by webhook-id or Idempotency-Key)',
+    request: {
+      params: z.object({ workflow: z.string() }),
+      query: z.object({ stage: stageSchema.default('production') }),
+      // The body is read raw (not declared here) because the signature covers its exact bytes, and an
+      // unsigned caller must get 401 before anything about the payload is said.
+    },
+    responses: {
+      200: jsonBody(createdSchema, 'Already received: the first run is returned'),
+      202: jsonBody(createdSchema, 'Accepted: a run was created'),
+      ...problems(400, 401, 404, 409, 413, 422),
+    },
+  }), async (c) => {
+    const headers: Record<string, string | undefined> = {};
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'idempotency-key']) headers[name] = c.req.header(name);
+    const { run, deduplicated } = await acceptWebhook(db, {
+      workflowId: c.req.valid('param').workflow, stage: c.req.valid('query').stage, headers, rawBody: await c.req.text(), secrets: deps.secrets,
+    });
+    return sendJson(c, { run_id: run.id, status: run.status, deduplicated }, deduplicated ? 200 : 202);
+  });
+}
