@@ -1,8 +1,10 @@
 // Every store and engine test runs on both databases: embedded PGlite always, PostgreSQL when
 // KEEL_TEST_DATABASE_URL is set (CI sets it). Each test database is new and dropped afterwards.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
-import { openPglite, openPostgres, migrate, type Db } from '../../src/db/index.js';
+import { listMigrations, openPglite, openPostgres, migrate, type Db } from '../../src/db/index.js';
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -25,18 +27,29 @@ export function testDatabases(): TestDatabase[] {
   return list;
 }
 
-// initdb takes seconds; a migrated database is built once per test process and cloned after that.
+// initdb takes seconds; a migrated database is built once, kept on disk keyed by the migrations'
+// content (so a new migration makes a new template), and cloned for every test.
 let template: Promise<Blob> | undefined;
 
+async function buildTemplate(): Promise<Blob> {
+  const hash = createHash('sha256').update(JSON.stringify(listMigrations())).digest('hex').slice(0, 16);
+  const dir = join('node_modules', '.cache', 'keel');
+  const file = join(dir, `pglite-template-${hash}.tar`);
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const db = await openPglite({ fsync: false });
+  await migrate(db);
+  await db.exec('CHECKPOINT');
+  const blob = await db.dumpDataDir();
+  await db.close();
+  mkdirSync(dir, { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, Buffer.from(await blob.arrayBuffer()));
+  renameSync(temp, file);
+  return blob;
+}
+
 async function openMemoryPglite(): Promise<Db> {
-  template ??= (async () => {
-    const db = await openPglite({ fsync: false });
-    await migrate(db);
-    await db.exec('CHECKPOINT');
-    const blob = await db.dumpDataDir();
-    await db.close();
-    return blob;
-  })();
+  template ??= buildTemplate();
   return openPglite({ fsync: false, template: await template });
 }
 
