@@ -29,7 +29,7 @@ const maxClaims = 10;
  * repeats a finished one. Returns when the run ends, waits, backs off, or the lease is lost.
  */
 export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<void> {
-  const lease: Lease = { runId: claimed.id, token: claimed.lease_token!, leaseMs: deps.leaseMs };
+  const lease: Lease = { runId: claimed.id, token: claimed.lease_token!, leaseMs: deps.leaseMs, owner: claimed.lease_owner ?? 'unknown' };
   const abort = new AbortController();
   const heartbeat = setInterval(() => {
     renewLease(deps.db, lease.runId, lease.token, deps.leaseMs)

@@ -15,7 +15,7 @@ const runSchema = z.object({
 }).openapi('Run');
 
 const attemptSchema = z.object({
-  id: z.number().int(), step_id: z.string(), kind: z.string(), attempt: z.number().int(),
+  id: z.number().int(), step_id: z.string(), kind: z.string(), attempt: z.number().int(), worker: z.string(),
   status: z.enum(['running', 'succeeded', 'failed', 'interrupted', 'waiting']), output: z.unknown(), error: storedError.nullable(),
   delivery: z.string().nullable(), idempotency_key: z.string().nullable(), effect: z.string().nullable(), next_step: z.string().nullable(),
   started_at: z.string(), finished_at: z.string().nullable(),

@@ -9,6 +9,8 @@ export interface Lease {
   runId: string;
   token: string;
   leaseMs: number;
+  /** The worker holding the lease, recorded on every attempt it writes. */
+  owner: string;
 }
 
 export interface AttemptFacts {
@@ -55,8 +57,8 @@ async function fencedWrite(
     ? `UPDATE step_attempts SET status = ${st}, output = ${output}, error = ${error}, next_step = ${next},
          finished_at = ${finished}, effect = CASE WHEN effect = 'started' AND ${st} = 'succeeded' THEN 'done' ELSE effect END
        WHERE id = ${p.add(attempt.attemptId)} AND EXISTS (SELECT 1 FROM fence)`
-    : `INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, output, error, next_step, started_at, finished_at)
-       SELECT ${id}, ${p.add(attempt.stepId)}, ${p.add(attempt.kind)}, ${p.add(attempt.attempt)}, ${st}, ${token}::uuid,
+    : `INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, worker, output, error, next_step, started_at, finished_at)
+       SELECT ${id}, ${p.add(attempt.stepId)}, ${p.add(attempt.kind)}, ${p.add(attempt.attempt)}, ${st}, ${token}::uuid, ${p.add(lease.owner)},
          ${output}, ${error}, ${next}, ${p.add(attempt.startedAt)}, ${finished} FROM fence`;
   const r = await db.query(`WITH fence AS (${fence}) ${write} RETURNING 1`, p.values);
   if (r.rowCount === 0) throw fencedError(lease);
@@ -116,9 +118,9 @@ export async function startEffect(
 ): Promise<number> {
   const r = await db.query<{ id: number }>(
     `WITH fence AS (UPDATE runs SET updated_at = now() WHERE id = $1 AND lease_token = $2 RETURNING id)
-     INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, delivery, idempotency_key, effect, started_at)
-     SELECT $1, $3, $4, $5, 'running', $2::uuid, $6, $7, 'started', $8 FROM fence RETURNING id`,
-    [lease.runId, lease.token, a.stepId, a.kind, a.attempt, delivery, idempotencyKey, a.startedAt],
+     INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, worker, delivery, idempotency_key, effect, started_at)
+     SELECT $1, $3, $4, $5, 'running', $2::uuid, $9, $6, $7, 'started', $8 FROM fence RETURNING id`,
+    [lease.runId, lease.token, a.stepId, a.kind, a.attempt, delivery, idempotencyKey, a.startedAt, lease.owner],
   );
   if (!r.rows[0]) throw fencedError(lease);
   return r.rows[0].id;
@@ -128,9 +130,9 @@ export async function startEffect(
 export async function openAttempt(db: Queryable, lease: Lease, a: Omit<AttemptFacts, 'attemptId'>): Promise<number> {
   const r = await db.query<{ id: number }>(
     `WITH fence AS (UPDATE runs SET updated_at = now() WHERE id = $1 AND lease_token = $2 RETURNING id)
-     INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, started_at)
-     SELECT $1, $3, $4, $5, 'running', $2::uuid, $6 FROM fence RETURNING id`,
-    [lease.runId, lease.token, a.stepId, a.kind, a.attempt, a.startedAt],
+     INSERT INTO step_attempts (run_id, step_id, kind, attempt, status, lease_token, worker, started_at)
+     SELECT $1, $3, $4, $5, 'running', $2::uuid, $7, $6 FROM fence RETURNING id`,
+    [lease.runId, lease.token, a.stepId, a.kind, a.attempt, a.startedAt, lease.owner],
   );
   if (!r.rows[0]) throw fencedError(lease);
   return r.rows[0].id;

@@ -42,6 +42,7 @@ export interface AttemptRow {
   attempt: number;
   status: AttemptStatus;
   lease_token: string;
+  worker: string;
   output: unknown;
   error: StoredError | null;
   delivery: 'idempotent' | 'check-then-act' | 'unsafe' | null;

@@ -3,6 +3,7 @@ import type { Db } from '../../src/db/index.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
+import { readJson } from '../support/json.js';
 import { testEngine, waitForRun } from '../support/harness.js';
 
 const source = (title = 'Onboarding kit') => `
@@ -106,12 +107,12 @@ describe.each(testDatabases())('HTTP API on $name', (database) => {
     expect((badQuery.body.problems as unknown as { path: string }[])[0]!.path).toBe('query.status');
     const res = await app.request('/api/workflows/onboarding/runs', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('malformed_json');
+    expect((await readJson(res)).code).toBe('malformed_json');
   });
 
   it('serves health, the OpenAPI document and a reference page', async () => {
-    expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok' });
-    const doc = await (await app.request('/openapi.json')).json();
+    expect(await readJson(await app.request('/healthz'))).toMatchObject({ status: 'ok' });
+    const doc = await readJson(await app.request('/openapi.json'));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/workflows', '/api/runs/{id}', '/hooks/{workflow}', '/api/reviews/{id}/decision']));
     const page = await (await app.request('/docs')).text();
     expect(page).toContain('/api/runs/{id}');

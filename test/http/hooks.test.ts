@@ -3,6 +3,7 @@ import type { Db } from '../../src/db/index.js';
 import { signWebhook } from '../../src/connectors/index.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { testDatabases } from '../support/databases.js';
+import { readJson } from '../support/json.js';
 import { deploy } from '../support/harness.js';
 
 const workflow = (extra = '') => `
@@ -45,7 +46,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     await deploy(db, workflow());
     const res = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 3 }));
     expect(res.status).toBe(202);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ status: 'queued', deduplicated: false, run_id: expect.stringMatching(/^run_/) });
     expect(await runCount()).toBe(1);
   });
@@ -54,7 +55,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     await deploy(db, workflow());
     const send = () => post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }), { 'webhook-id': 'msg_1' });
     const answers = await Promise.all([send(), send(), send()]);
-    const bodies = await Promise.all(answers.map((r) => r.json() as Promise<{ run_id: string; deduplicated: boolean }>));
+    const bodies = await Promise.all(answers.map((r) => readJson(r) as Promise<{ run_id: string; deduplicated: boolean }>));
     expect(new Set(bodies.map((b) => b.run_id)).size).toBe(1);
     expect(bodies.filter((b) => !b.deduplicated)).toHaveLength(1);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 202]);
@@ -65,7 +66,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     await deploy(db, workflow());
     const a = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }), { 'idempotency-key': 'k1' });
     const b = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }), { 'idempotency-key': 'k1' });
-    expect((await a.json()).run_id).toBe((await b.json()).run_id);
+    expect((await readJson(a)).run_id).toBe((await readJson(b)).run_id);
     expect(await runCount()).toBe(1);
   });
 
@@ -74,10 +75,10 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     const res = await post('/hooks/intake', JSON.stringify({ email: 'x', amount: -1 }));
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await res.json();
+    const problem = await readJson(res);
     expect(problem.code).toBe('invalid_input');
     expect(problem.problems.map((p: { path: string }) => p.path).sort()).toEqual(['input.amount', 'input.email']);
-    const missing = await (await post('/hooks/intake', JSON.stringify({}))).json();
+    const missing = await readJson(await post('/hooks/intake', JSON.stringify({})));
     expect(missing.problems.map((p: { path: string }) => p.path).sort()).toEqual(['input.amount', 'input.email']);
     expect(await runCount()).toBe(0);
   });
@@ -86,7 +87,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     await deploy(db, workflow());
     const res = await post('/hooks/intake', '{"email": ');
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('malformed_json');
+    expect((await readJson(res)).code).toBe('malformed_json');
     expect(await runCount()).toBe(0);
   });
 
@@ -95,26 +96,26 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     const big = JSON.stringify({ email: 'a@b.c', amount: 1, pad: 'x'.repeat(1024 * 1024) });
     const res = await post('/hooks/intake', big);
     expect(res.status).toBe(413);
-    expect((await res.json()).code).toBe('payload_too_large');
+    expect((await readJson(res)).code).toBe('payload_too_large');
     expect(await runCount()).toBe(0);
   });
 
   it('answers 404 for an unknown workflow', async () => {
     const res = await post('/hooks/nope', '{}');
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe('not_found');
+    expect((await readJson(res)).code).toBe('not_found');
   });
 
   it('answers 409 for a paused or undeployed stage', async () => {
     await deploy(db, workflow());
     const undeployed = await post('/hooks/intake?stage=sandbox', JSON.stringify({ email: 'a@b.c', amount: 1 }));
     expect(undeployed.status).toBe(409);
-    expect((await undeployed.json()).code).toBe('not_deployed');
+    expect((await readJson(undeployed)).code).toBe('not_deployed');
     const paused = await app.request('/api/workflows/intake/deployments/production/pause', { method: 'POST' });
     expect(paused.status).toBe(200);
     const res = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }));
     expect(res.status).toBe(409);
-    expect((await res.json()).code).toBe('stage_paused');
+    expect((await readJson(res)).code).toBe('stage_paused');
     expect(await runCount()).toBe(0);
   });
 
@@ -132,7 +133,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     const old = timestamp - 600;
     const stale = await post('/hooks/intake', body, { 'webhook-id': 'msg_10', 'webhook-timestamp': String(old), 'webhook-signature': signWebhook({ id: 'msg_10', timestamp: old, body, secret }) });
     expect(stale.status).toBe(401);
-    expect((await stale.json()).code).toBe('signature_invalid');
+    expect((await readJson(stale)).code).toBe('signature_invalid');
     expect(await runCount()).toBe(1);
   });
 });

@@ -102,6 +102,7 @@ CREATE TABLE step_attempts (
   attempt integer NOT NULL,
   status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'waiting')),
   lease_token uuid NOT NULL,
+  worker text NOT NULL,
   output jsonb,
   error jsonb,
   delivery text CHECK (delivery IN ('idempotent', 'check-then-act', 'unsafe')),
