@@ -29,22 +29,28 @@ export interface CreatedRun {
   deduplicated: boolean;
 }
 
-/** Inserts a queued run and wakes the workers, in the caller's transaction. */
-export async function insertRun(tx: Queryable, run: NewRun): Promise<CreatedRun> {
-  const id = newRunId();
-  const inserted = await tx.query<RunRow>(
-    `INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step)
-     VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8)
-     ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-     RETURNING *`,
-    [id, run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep],
+/**
+ * Inserts a queued run and wakes the workers in one statement (the NOTIFY is delivered at commit).
+ * A dedupe key seen before returns the first run instead.
+ */
+export async function insertRun(db: Queryable, run: NewRun): Promise<CreatedRun> {
+  const inserted = await db.query<RunRow>(
+    `WITH created AS (
+       INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step)
+       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8)
+       ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING *
+     )
+     SELECT created.*, pg_notify('${runsChannel}', '') IS NULL AS notified FROM created`,
+    [newRunId(), run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep],
   );
   if (inserted.rows[0]) {
-    await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
-    return { run: inserted.rows[0], deduplicated: false };
+    const { notified: _n, ...created } = inserted.rows[0] as RunRow & { notified: boolean };
+    return { run: created, deduplicated: false };
   }
-  const existing = await tx.query<RunRow>(`SELECT * FROM runs WHERE workflow_id = $1 AND dedupe_key = $2`, [run.workflowId, run.dedupeKey]);
-  return { run: existing.rows[0]!, deduplicated: true };
+  const existing = await db.query<RunRow>(`SELECT * FROM runs WHERE workflow_id = $1 AND dedupe_key = $2`, [run.workflowId, run.dedupeKey]);
+  if (!existing.rows[0]) throw new KeelError('conflict', 'A run with this dedupe key is being created concurrently; try again.', { retriable: true });
+  return { run: existing.rows[0], deduplicated: true };
 }
 
 export async function getRun(db: Queryable, id: string): Promise<RunRow> {

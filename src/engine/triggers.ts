@@ -41,12 +41,10 @@ export async function startRun(db: Db, input: StartRunInput): Promise<CreatedRun
     throw new KeelError('conflict', `Workflow ${workflow.id} is external: it runs elsewhere, so Keel does not start its runs.`);
   }
   checkInput(version, input.input);
-  return db.transaction((tx) =>
-    insertRun(tx, {
-      workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
-      input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey,
-    }),
-  );
+  return insertRun(db, {
+    workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
+    input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey,
+  });
 }
 
 export interface WebhookDelivery {

@@ -49,10 +49,21 @@ export async function getVersion(db: Queryable, workflowId: string, ref: string 
   return r.rows[0];
 }
 
-/** Looks up a version by its id alone (runs refer to versions this way). Cached by callers: versions never change. */
+// Versions never change once stored, so a version read through a database handle is kept for it:
+// every webhook and every claimed run needs its version's definition.
+const versionCache = new WeakMap<Queryable, Map<string, VersionRow>>();
+const versionCacheLimit = 1_000;
+
+/** Looks up a version by its id alone (runs refer to versions this way). */
 export async function getVersionById(db: Queryable, versionId: string): Promise<VersionRow> {
+  let cache = versionCache.get(db);
+  const hit = cache?.get(versionId);
+  if (hit) return hit;
   const r = await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE id = $1`, [versionId]);
   if (!r.rows[0]) throw new KeelError('not_found', `No version ${versionId}.`);
+  if (!cache) versionCache.set(db, (cache = new Map()));
+  if (cache.size >= versionCacheLimit) cache.delete(cache.keys().next().value!);
+  cache.set(versionId, r.rows[0]);
   return r.rows[0];
 }
 
