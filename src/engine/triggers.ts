@@ -27,7 +27,7 @@ export function checkInput(version: VersionRow, input: unknown): void {
   if (!validate || validate(input)) return;
   const problems: FieldProblem[] = (validate.errors ?? []).map((e) => {
     const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return { path: `input${(e.instancePath + missing).replaceAll('/', '.')}` || 'input', message: e.message ?? 'is invalid' };
+    return { path: `input${(e.instancePath + missing).replaceAll('/', '.')}`, message: e.message ?? 'is invalid' };
   });
   throw new KeelError('invalid_input', `The event does not match the input contract of ${version.workflow_id}.`, {
     problems, hint: 'Send a payload that matches the workflow\'s `input` schema; nothing was stored.',
