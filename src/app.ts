@@ -7,7 +7,7 @@ import type { Config } from './config/index.js';
 import { createEgressClient } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { createEngine, type Engine } from './engine/index.js';
-import { isKeelError } from './errors.js';
+import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow } from './registry/index.js';
@@ -50,8 +50,16 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   let url: string | undefined;
   if (roles.http) {
     const app = createHttpApp({ db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError });
-    const address = await new Promise<{ port: number }>((resolve) => {
+    const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
+      // A taken port is an error of this start, not an uncaught event later.
+      server.once('error', (error) => reject(new KeelError('misconfigured', `Cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`, {
+        hint: 'Choose another port with --port or KEEL_PORT, or stop the process that holds it.', cause: error,
+      })));
+    }).catch(async (error: unknown) => {
+      await engine.stop();
+      await db.close();
+      throw error;
     });
     url = `http://${config.server.host}:${address.port}`;
   }

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// The `keel` command. `main` parses the command line, runs one command and answers its exit code;
+// it never prints a stack trace. Nothing runs at import time except the entry at the bottom, which
+// only fires when this file is the program being run.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.js';
+import { isKeelError } from '../errors.js';
+import { ApiProblem, createApiClient, ServerUnreachable, type ApiClient } from './api-client.js';
+import { exitCodes, UsageError, type CommandContext, type CommandSpec, type ConfigFlags, type Env } from './command.js';
+import { deployCommand } from './commands/deploy.js';
+import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
+import { reviewApproveCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewShowCommand } from './commands/review.js';
+import { runCommand } from './commands/run.js';
+import { runsCommand, runsShowCommand } from './commands/runs.js';
+import { serveCommand } from './commands/serve.js';
+import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
+import { diffCommand, versionsCommand, workflowsCommand } from './commands/workflows.js';
+import { commandHelp, generalUsage, globalOptions, groupUsage } from './help.js';
+import { printProblem, processIo, type Io } from './output.js';
+
+export const commands: readonly CommandSpec[] = [
+  serveCommand, workerCommand, validateCommand, deployCommand,
+  workflowsCommand, versionsCommand, diffCommand, pointCommand, pauseStageCommand, resumeStageCommand,
+  runCommand, runsCommand, runsShowCommand,
+  reviewListCommand, reviewShowCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
+];
+
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+function parseOptions(specs: CommandSpec['options']): ParseOptions {
+  const out: ParseOptions = {};
+  for (const [name, o] of Object.entries({ ...specs, ...globalOptions })) {
+    out[name] = 'short' in o && o.short ? { type: o.type, short: o.short } : { type: o.type };
+  }
+  return out;
+}
+
+/** The configuration could not be read: a setup problem the user fixes, exit 2. */
+class ConfigProblem extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines[0]);
+  }
+}
+
+/**
+ * Runs the `keel` command line in-process and answers its exit code: 0 ok, 1 error, 2 usage,
+ * 3 invalid workflow or input (validate, deploy), 4 a followed run failed.
+ */
+export async function main(argv: string[], env: Env = process.env, io: Io = processIo): Promise<number> {
+  const fullIo: Required<Io> = { out: io.out, err: io.err, waitForStop: io.waitForStop ?? processIo.waitForStop ?? (() => Promise.resolve()) };
+  // `keel help run` is `keel run --help`.
+  const line = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
+  let json = false;
+  try {
+    // First pass, lenient: find the command words among the positionals, whatever flags surround them.
+    const everyOption = Object.assign({}, ...commands.map((c) => parseOptions(c.options))) as ParseOptions;
+    const loose = parseArgs({ args: line, options: everyOption, strict: false, allowPositionals: true });
+    json = loose.values.json === true;
+    const words = loose.positionals;
+    const command = [...commands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => words[i] === w));
+    if (!command) return noCommand(words, loose.values.help === true, fullIo);
+
+    let values: Record<string, string | boolean | undefined>;
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({ args: line, options: parseOptions(command.options), strict: true, allowPositionals: true }));
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error), command.usage);
+    }
+    if (values.help === true) {
+      for (const l of commandHelp(command, commands)) fullIo.out(l);
+      return exitCodes.ok;
+    }
+    const args = positionals.slice(command.path.length);
+    if (args.length < command.args.min) throw new UsageError('missing arguments', command.usage);
+    if (args.length > command.args.max) throw new UsageError(`unexpected argument "${args[command.args.max] ?? ''}"`, command.usage);
+    return await command.run(createContext(args, values, env, fullIo));
+  } catch (error) {
+    return report(error, fullIo, json);
+  }
+}
+
+/** No command matched: the overview (or a group's commands) on stdout when asked for, else on stderr with exit 2. */
+function noCommand(words: string[], helpAsked: boolean, io: Required<Io>): number {
+  const [first, second] = words;
+  const isGroup = commands.some((c) => c.path.length > 1 && c.path[0] === first);
+  const lines = isGroup ? groupUsage(first ?? '', commands) : generalUsage(commands);
+  if (helpAsked && (words.length === 0 || (isGroup && words.length === 1))) {
+    for (const l of lines) io.out(l);
+    return exitCodes.ok;
+  }
+  if (isGroup) io.err(second === undefined ? `error: keel ${first} needs a command` : `error: unknown command "keel ${first} ${second}"`);
+  else if (first !== undefined) io.err(`error: unknown command "${first}"`);
+  for (const l of lines) io.err(l);
+  return exitCodes.usage;
+}
+
+function createContext(args: string[], values: Record<string, string | boolean | undefined>, env: Env, io: Required<Io>): CommandContext {
+  const url = typeof values.url === 'string' ? values.url : undefined;
+  let client: ApiClient | undefined;
+  const ctx: CommandContext = {
+    args,
+    string: (name) => (typeof values[name] === 'string' ? values[name] : undefined),
+    bool: (name) => values[name] === true,
+    json: values.json === true,
+    io,
+    env,
+    loadConfig(flags: ConfigFlags = {}) {
+      try {
+        return loadConfig({ env, flags: { ...flags, apiUrl: url } });
+      } catch (error) {
+        if (!isKeelError(error)) throw error;
+        throw new ConfigProblem([
+          `error: ${error.message}`,
+          ...error.problems.map((p) => `  ${p.path}: ${p.message}`),
+          ...(error.hint ? [`hint: ${error.hint}`] : []),
+        ]);
+      }
+    },
+    api() {
+      client ??= createApiClient(ctx.loadConfig().apiUrl);
+      return client;
+    },
+  };
+  return ctx;
+}
+
+/** Prints what went wrong, never a stack, and answers the exit code. */
+function report(error: unknown, io: Required<Io>, json: boolean): number {
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}`);
+    if (error.usage) io.err(`usage: ${error.usage}`);
+    return exitCodes.usage;
+  }
+  if (error instanceof ConfigProblem) {
+    for (const line of error.lines) io.err(line);
+    return exitCodes.usage;
+  }
+  if (error instanceof ApiProblem) {
+    printProblem(io, json, error.problem);
+    return exitCodes.error;
+  }
+  if (error instanceof ServerUnreachable) {
+    io.err(`error: ${error.message}`);
+    if (error.hint) io.err(`hint: ${error.hint}`);
+    return exitCodes.error;
+  }
+  if (isKeelError(error)) {
+    printProblem(io, false, { status: 0, code: error.code, detail: error.message, hint: error.hint, problems: error.problems });
+    return exitCodes.error;
+  }
+  io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (code === 'EADDRINUSE') io.err('hint: another process listens on that address; stop it, or pick another with --port or KEEL_PORT');
+  if (code === 'EACCES') io.err('hint: this user may not use that address or folder; pick another port or --data-dir');
+  return exitCodes.error;
+}
+
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  // An error nothing awaited (a listen failure raised as an event) still ends with one line, no stack.
+  process.on('uncaughtException', (error) => {
+    process.exitCode = report(error, { ...processIo, waitForStop: () => Promise.resolve() }, false);
+    process.exit();
+  });
+  void main(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+  });
+}
