@@ -60,13 +60,14 @@ CREATE TABLE reviews (
   due_at timestamp with time zone,
   decided_by text,
   decided_at timestamp with time zone,
+  retired_at timestamp with time zone,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT reviews_pkey PRIMARY KEY (id),
   CONSTRAINT reviews_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
-  CONSTRAINT reviews_run_id_step_id_key UNIQUE (run_id, step_id),
   CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'edited'::text, 'rejected'::text, 'expired'::text]))),
   CONSTRAINT reviews_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
+CREATE UNIQUE INDEX reviews_open_per_step ON public.reviews USING btree (run_id, step_id) WHERE (retired_at IS NULL);
 CREATE INDEX reviews_pending ON public.reviews USING btree (due_at) WHERE (status = 'pending'::text);
 
 CREATE TABLE runs (

@@ -39,12 +39,13 @@ export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<v
   try {
     const spec = await deps.loadDefinition(claimed.version_id);
     const state = { ...claimed.state };
+    const history = await latestAttempts(deps, claimed.id);
     let stepId = claimed.current_step;
     while (stepId !== null && !abort.signal.aborted) {
       const index = spec.steps.findIndex((s) => s.id === stepId);
       const step = spec.steps[index];
       if (!step) throw new Error(`version ${claimed.version_id} has no step ${stepId}`);
-      const next = await executeStep(deps, { claimed, lease, spec, step, index, state, signal: abort.signal });
+      const next = await executeStep(deps, { claimed, lease, spec, step, index, state, history, signal: abort.signal });
       if (next === STOP) return;
       stepId = next;
     }
@@ -62,6 +63,8 @@ interface StepContext {
   step: StepSpec;
   index: number;
   state: Record<string, unknown>;
+  /** The latest attempt of each step, loaded once per claim and kept current by this worker. */
+  history: Map<string, AttemptRow>;
   signal: AbortSignal;
 }
 
@@ -71,7 +74,7 @@ const STOP = Symbol('stop');
 /** Runs one step to a stored outcome; returns the next step id, null at the end, or STOP. */
 async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string | null | typeof STOP> {
   const { claimed, lease, step } = ctx;
-  const previous = await lastAttempt(deps, claimed.id, step.id);
+  const previous = ctx.history.get(step.id);
   const attempt: AttemptFacts = { stepId: step.id, kind: step.kind, attempt: (previous?.attempt ?? 0) + 1, startedAt: new Date() };
   let checkFirst = previous?.effect === 'started' && previous.status !== 'succeeded';
   let openAttempt: StepRun['openAttempt'];
@@ -98,6 +101,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
   const run: StepRun = {
     db: deps.db, lease, scope, workflowId: claimed.workflow_id, attempt: attempt.attempt, startedAt: attempt.startedAt,
     signal: ctx.signal, faults: deps.faults, idempotencyKey: `${claimed.id}:${step.id}`, openAttempt, checkFirst,
+    previousOutput: previous?.status === 'succeeded' ? previous.output : undefined,
   };
   let outcome: StepOutcome;
   try {
@@ -119,6 +123,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
       await completeStep(deps.db, lease, facts, outcome.output, next);
       deps.faults.hit('after-commit', step.id);
       ctx.state[step.id] = outcome.output;
+      ctx.history.set(step.id, { ...(previous ?? ({} as AttemptRow)), attempt: facts.attempt, status: 'succeeded', effect: null, output: outcome.output });
       return next;
     }
   }
@@ -131,11 +136,12 @@ function resolveNext(spec: WorkflowSpec, index: number, chosen: string | undefin
   return target === 'end' ? null : target;
 }
 
-async function lastAttempt(deps: ExecutorDeps, runId: string, stepId: string): Promise<AttemptRow | undefined> {
+/** The latest attempt of every step of a run: where a resumed run finds what was in flight. */
+async function latestAttempts(deps: ExecutorDeps, runId: string): Promise<Map<string, AttemptRow>> {
   const r = await deps.db.query<AttemptRow>(
-    `SELECT * FROM step_attempts WHERE run_id = $1 AND step_id = $2 ORDER BY attempt DESC, id DESC LIMIT 1`, [runId, stepId],
+    `SELECT DISTINCT ON (step_id) * FROM step_attempts WHERE run_id = $1 ORDER BY step_id, attempt DESC, id DESC`, [runId],
   );
-  return r.rows[0];
+  return new Map(r.rows.map((a) => [a.step_id, a]));
 }
 
 /**

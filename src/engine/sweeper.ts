@@ -11,7 +11,7 @@ export async function sweepDeadlines(db: Db): Promise<{ expiredReviews: number; 
   const expired = await expireOverdueReviews(db);
   for (const review of expired) await db.transaction((tx) => wakeRun(tx, review.run_id));
   const r = await db.query<{ id: string }>(
-    `SELECT r.id FROM runs r JOIN reviews v ON v.run_id = r.id AND v.step_id = r.current_step
+    `SELECT r.id FROM runs r JOIN reviews v ON v.run_id = r.id AND v.step_id = r.current_step AND v.retired_at IS NULL
      WHERE r.status = 'waiting' AND r.wait_reason = 'review' AND v.status <> 'pending'`,
   );
   for (const run of r.rows) await db.transaction((tx) => wakeRun(tx, run.id));

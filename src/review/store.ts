@@ -28,7 +28,7 @@ export async function openReview(db: Queryable, review: OpenReview): Promise<Rev
   await db.query(
     `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at)
      VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7::jsonb, $8, $9, $10)
-     ON CONFLICT (run_id, step_id) DO UPDATE SET
+     ON CONFLICT (run_id, step_id) WHERE retired_at IS NULL DO UPDATE SET
        proposed = coalesce(reviews.proposed, EXCLUDED.proposed), title = coalesce(reviews.title, EXCLUDED.title),
        due_at = coalesce(reviews.due_at, EXCLUDED.due_at)`,
     [newReviewId(), review.runId, review.stepId, review.workflowId, review.reason ?? 'manual', review.title,
@@ -38,8 +38,13 @@ export async function openReview(db: Queryable, review: OpenReview): Promise<Rev
 }
 
 export async function findReview(db: Queryable, runId: string, stepId: string): Promise<ReviewRow | undefined> {
-  const r = await db.query<ReviewRow>(`SELECT * FROM reviews WHERE run_id = $1 AND step_id = $2`, [runId, stepId]);
+  const r = await db.query<ReviewRow>(`SELECT * FROM reviews WHERE run_id = $1 AND step_id = $2 AND retired_at IS NULL`, [runId, stepId]);
   return r.rows[0];
+}
+
+/** A decision the run has acted on is retired, so the next visit of the same step opens a new review. */
+export async function retireReview(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE reviews SET retired_at = now() WHERE id = $1 AND retired_at IS NULL`, [id]);
 }
 
 export async function getReview(db: Queryable, id: string): Promise<ReviewRow> {

@@ -19,5 +19,6 @@ export interface ReviewRow {
   due_at: Date | null;
   decided_by: string | null;
   decided_at: Date | null;
+  retired_at: Date | null;
   created_at: Date;
 }

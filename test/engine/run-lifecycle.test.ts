@@ -102,6 +102,39 @@ describe.each(testDatabases())('a run on $name', (database) => {
     expect(done.state.check).toMatchObject({ decision: 'edited', output: { fixed: true } });
   });
 
+  it('asks again when a rejected review loops back to the draft', async () => {
+    await deploy(db, `
+id: drafting
+title: Drafting loop
+owner: ops@example.com
+risk: low
+triggers: [ { manual: {} } ]
+input: { type: object }
+steps:
+  - id: draft
+    kind: model
+    model: template
+    template: "Draft for {{ input.name }}"
+  - id: check
+    kind: review
+    title: Check the draft
+    on_reject: draft
+`);
+    const { run } = await startRun(db, { workflowId: 'drafting', stage: 'production', trigger: 'manual', input: { name: 'Ada' } });
+    await waitForRun(db, run.id, ['waiting']);
+    const [first] = await listReviews(db, { runId: run.id });
+    await decideReview(db, { target: { reviewId: first!.id }, decision: 'reject', comment: 'again', actor: 'a' }, wakeRun);
+    for (let i = 0; i < 200 && (await listReviews(db, { runId: run.id })).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    const reviews = await listReviews(db, { runId: run.id });
+    expect(reviews.map((r) => r.status)).toEqual(['rejected', 'pending']);
+    expect((await waitForRun(db, run.id, ['waiting'])).current_step).toBe('check');
+    await decideReview(db, { target: { reviewId: reviews[1]!.id }, decision: 'approve', actor: 'a' }, wakeRun);
+    const done = await waitForRun(db, run.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    const drafts = (await listAttempts(db, run.id)).filter((a) => a.step_id === 'draft');
+    expect(drafts.map((a) => a.attempt)).toEqual([1, 2]);
+  });
+
   it('retries a failing action with back-off and then succeeds', async () => {
     await deploy(db, triage(target.url).replace('delivery: idempotent', 'delivery: idempotent\n    retry: { max_attempts: 3, backoff: 50ms }'));
     target.failNext(2, 503);

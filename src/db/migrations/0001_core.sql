@@ -115,7 +115,8 @@ CREATE TABLE step_attempts (
 );
 CREATE INDEX step_attempts_run ON step_attempts (run_id, id);
 
--- A review may be decided before its run reaches the step: the row is keyed by (run, step).
+-- A review may be decided before its run reaches the step: the open row is keyed by (run, step).
+-- A decision the run has used is retired (retired_at), so a loop back to the step asks again.
 CREATE TABLE reviews (
   id text PRIMARY KEY,
   run_id text NOT NULL REFERENCES runs (id),
@@ -132,9 +133,10 @@ CREATE TABLE reviews (
   due_at timestamptz,
   decided_by text,
   decided_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (run_id, step_id)
+  retired_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX reviews_open_per_step ON reviews (run_id, step_id) WHERE retired_at IS NULL;
 CREATE INDEX reviews_pending ON reviews (due_at) WHERE status = 'pending';
 
 CREATE TABLE audit_events (

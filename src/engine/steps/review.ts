@@ -1,26 +1,23 @@
 import { KeelError } from '../../errors.js';
-import { openReview } from '../../review/index.js';
+import { openReview, retireReview } from '../../review/index.js';
 import { parseDuration, type ReviewStep } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
 import { openAttempt, suspendRun } from '../transitions.js';
 import type { StepHandler, StepRun } from './step.js';
 
 /**
- * Suspends the run until a person decides. The review row is keyed by (run, step), so a decision
- * made before the run gets here applies at once, and a worker that dies here leaves nothing doubled.
+ * Suspends the run until a person decides. The open review row is keyed by (run, step), so a
+ * decision made before the run gets here applies at once, and a worker that dies here leaves
+ * nothing doubled. A decision already acted on is retired when a loop brings the run back.
  */
 export const reviewStep: StepHandler<ReviewStep> = {
   async execute(step, run) {
-    const review = await openReview(run.db, {
-      runId: run.lease.runId,
-      stepId: step.id,
-      workflowId: run.workflowId,
-      title: step.title,
-      proposed: await proposedOutput(step, run),
-      assignedRole: step.assign?.role,
-      assignedTo: step.assign?.user,
-      dueAt: new Date(Date.now() + parseDuration(step.due)),
-    });
+    let review = await open(step, run);
+    if (review.status !== 'pending' && usedBefore(run.previousOutput, review.id)) {
+      // A loop brought the run back: the old decision was for the earlier visit, so ask again.
+      await retireReview(run.db, review.id);
+      review = await open(step, run);
+    }
     const attemptId = run.openAttempt?.id;
     const decided = { reviewer: review.decided_by, comment: review.comment, review: review.id };
     switch (review.status) {
@@ -46,6 +43,24 @@ export const reviewStep: StepHandler<ReviewStep> = {
     }
   },
 };
+
+function open(step: ReviewStep, run: StepRun) {
+  return proposedOutput(step, run).then((proposed) => openReview(run.db, {
+    runId: run.lease.runId,
+    stepId: step.id,
+    workflowId: run.workflowId,
+    title: step.title,
+    proposed,
+    assignedRole: step.assign?.role,
+    assignedTo: step.assign?.user,
+    dueAt: new Date(Date.now() + parseDuration(step.due)),
+  }));
+}
+
+/** Whether the step's last successful visit already acted on this review's decision. */
+function usedBefore(previousOutput: unknown, reviewId: string): boolean {
+  return typeof previousOutput === 'object' && previousOutput !== null && (previousOutput as { review?: unknown }).review === reviewId;
+}
 
 function facts(step: ReviewStep, run: StepRun) {
   return { stepId: step.id, kind: step.kind, attempt: run.attempt, startedAt: run.startedAt };

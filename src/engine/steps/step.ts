@@ -20,6 +20,8 @@ export interface StepRun {
   openAttempt?: { id: number; effect: 'started' | 'done' | null };
   /** The previous holder started a check-then-act effect and died: look before acting again. */
   checkFirst: boolean;
+  /** The output of this step's latest attempt when it succeeded (a loop came back to the step). */
+  previousOutput?: unknown;
   /** Set by a handler that wrote its own attempt row, so a failure is recorded on that row. */
   recordedAttemptId?: number;
 }
