@@ -5,8 +5,11 @@ export const databaseSection = z
   .object({
     url: z.string().min(1).optional().describe('PostgreSQL connection string (DATABASE_URL). Unset: embedded PGlite.'),
     dataDir: z.string().min(1).default('.keel/data').describe('Folder of the embedded PGlite database.'),
-    /** PGlite starts with fsync off; see the README for what survives a power loss. */
-    fsync: z.boolean().default(false).describe('Embedded database only: fsync every commit.'),
+    /**
+     * PGlite's own default is fsync off, which loses commits when the process is killed; Keel turns
+     * it on. See the README for what survives a power loss.
+     */
+    fsync: z.boolean().default(true).describe('Embedded database only: flush every commit to the data files.'),
     poolSize: z.number().int().min(1).max(100).default(10).describe('PostgreSQL connections per process.'),
   })
   .strict();

@@ -5,7 +5,7 @@ import type { Db, Queryable, QueryResult } from './port.js';
 export interface PgliteOptions {
   /** Folder of the data files; undefined keeps the database in memory (tests). */
   dataDir?: string;
-  /** Off by default in PGlite; on costs a sync per commit. */
+  /** Off only for throwaway databases (tests): without it a killed process loses commits. */
   fsync: boolean;
   /** A dumped data folder to start from instead of running initdb (tests and benchmarks clone one). */
   template?: Blob;
@@ -20,6 +20,8 @@ export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDat
   const pg = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.template,
+    // Without fsync PGlite keeps written pages in its in-memory file layer: a killed process loses
+    // commits (tested). With it, each commit reaches the operating system's files.
     relaxedDurability: !options.fsync,
     startParams: pgliteStartParams(options.fsync),
   });
