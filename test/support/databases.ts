@@ -53,6 +53,12 @@ async function openMemoryPglite(): Promise<Db> {
   return openPglite({ fsync: false, template: await template });
 }
 
+/** A migrated PGlite database in a new data folder (for child processes), cloned from the template. */
+export async function openPgliteFolder(dataDir: string): Promise<Db> {
+  template ??= buildTemplate();
+  return openPglite({ dataDir, fsync: false, template: await template });
+}
+
 /** Creates an empty PostgreSQL database for one test and returns its URL; dropped by the returned function. */
 export async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `keel_test_${randomBytes(6).toString('hex')}`;
