@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
 import { createEgressClient } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
+import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
@@ -28,6 +29,11 @@ export interface RunningKeel {
   logger: Logger;
   /** The bound address when HTTP is served (port 0 picks a free one). */
   url?: string;
+  /**
+   * When no user exists yet: the one-time link (valid once, for 30 minutes) that makes the first
+   * admin. The caller shows it to the person at the terminal; it never goes to the log.
+   */
+  setupLink?: { url: string; expiresAt: Date };
   stop(): Promise<void>;
 }
 
@@ -48,8 +54,12 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
 
   let server: ServerType | undefined;
   let url: string | undefined;
+  let setupLink: RunningKeel['setupLink'];
   if (roles.http) {
-    const app = createHttpApp({ db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError });
+    const app = createHttpApp({
+      db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
+      auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`,
+    });
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
       // A taken port is an error of this start, not an uncaught event later.
@@ -62,10 +72,12 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       throw error;
     });
     url = `http://${config.server.host}:${address.port}`;
+    const link = await firstAdminLink(db);
+    if (link) setupLink = { url: `${(config.auth.publicUrl ?? url).replace(/\/+$/, '')}/setup#token=${link.secret}`, expiresAt: link.expiresAt };
   }
   logger.info({ url, database: db.caps.kind, roles, ms: Date.now() - started }, 'keel is ready');
   return {
-    db, engine, logger, url,
+    db, engine, logger, url, setupLink,
     async stop() {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await engine.stop();
@@ -93,4 +105,25 @@ async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logge
       logger.error({ file: path, problems: error.problems, message: error.message }, 'workflow file not deployed');
     }
   }
+}
+
+/**
+ * The API served inside this process to the CLI on the database's own machine (`keel --local`):
+ * requests act as the local operating-system user, who can read the database files anyway. The
+ * embedded database's folder lock keeps this from running beside a `keel serve` on the same data.
+ */
+export async function openLocalApi(config: Readonly<Config>, osUser: string, logError: (message: string) => void): Promise<{ request(path: string, init: RequestInit): Promise<Response>; close(): Promise<void> }> {
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const app = createHttpApp({
+    db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion,
+    logError: (message, error) => logError(`${message}: ${error instanceof Error ? error.message : String(error)}`),
+    auth: config.auth, serverUrl: () => config.auth.publicUrl ?? config.apiUrl, local: localAccess(osUser),
+  });
+  return { request: async (path, init) => app.request(path, init), close: () => db.close() };
 }

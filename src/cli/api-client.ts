@@ -25,21 +25,34 @@ export interface ApiClient {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string, query?: Query): Promise<T>;
 }
+
+/** How a request reaches Keel: over HTTP, or into an app in this process (`--local`). */
+export type Transport = (url: URL, init: RequestInit) => Promise<Response>;
 
 /** Encodes one path segment (ids come from the command line). */
 export function seg(value: string): string {
   return encodeURIComponent(value);
 }
 
-export function createApiClient(baseUrl: string): ApiClient {
+/**
+ * A client for the server at `baseUrl`, sending `token` as a bearer credential. `transport`
+ * replaces the network for the local CLI, which runs the same app in this process.
+ */
+export function createApiClient(baseUrl: string, token?: string, transport: Transport = (url, init) => fetch(url, init)): ApiClient {
   const root = baseUrl.replace(/\/+$/, '');
   async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const url = new URL(root + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const send = () => fetch(url, {
+    const send = () => transport(url, {
       method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     let response: Response;
@@ -69,6 +82,8 @@ export function createApiClient(baseUrl: string): ApiClient {
     get: (path, query) => call('GET', path, undefined, query),
     post: (path, body) => call('POST', path, body),
     put: (path, body) => call('PUT', path, body),
+    patch: (path, body) => call('PATCH', path, body),
+    delete: (path, query) => call('DELETE', path, undefined, query),
   };
 }
 

@@ -22,6 +22,8 @@ export interface CommandSpec {
   options?: Record<string, OptionSpec>;
   /** How many positional arguments follow the words. */
   args: { min: number; max: number };
+  /** Works on the database directly unless a token is given (bootstrap commands like `users create`). */
+  localByDefault?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }
 
@@ -37,8 +39,14 @@ export interface CommandContext {
   env: Env;
   /** Reads the configuration once (flags > KEEL_* > keel.yaml > defaults), with `--url` as apiUrl. */
   loadConfig(flags?: ConfigFlags): Readonly<Config>;
-  /** A client for the server named by `--url`, else config.apiUrl (KEEL_URL). */
-  api(): ApiClient;
+  /**
+   * A client for the server named by `--url`, else config.apiUrl (KEEL_URL), with `--token` or
+   * KEEL_TOKEN; with `--local` (or a command that works locally by default and no token), the same
+   * API served in this process on the database directly.
+   */
+  api(): Promise<ApiClient>;
+  /** Releases what api() opened (the local database); main calls it after every command. */
+  close(): Promise<void>;
 }
 
 /** A command line that cannot be obeyed as written: printed with the usage, exit 2. */

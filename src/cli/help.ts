@@ -4,6 +4,8 @@ import type { CommandSpec, OptionSpec } from './command.js';
 export const globalOptions: Record<string, OptionSpec & { short?: string }> = {
   json: { type: 'boolean', description: "print the API's JSON document instead of text" },
   url: { type: 'string', value: 'U', description: 'the Keel server (default: KEEL_URL, else http://127.0.0.1:4300)' },
+  token: { type: 'string', value: 'T', description: 'API token for that server (default: KEEL_TOKEN)' },
+  local: { type: 'boolean', description: 'work on the database directly, on its own machine, as the local admin (no server, no token)' },
   help: { type: 'boolean', short: 'h', description: 'show help for the command' },
 };
 

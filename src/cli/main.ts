@@ -4,6 +4,7 @@
 // only fires when this file is the program being run.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { isKeelError } from '../errors.js';
@@ -77,7 +78,12 @@ export async function main(argv: string[], env: Env = process.env, io: Io = proc
     const args = positionals.slice(command.path.length);
     if (args.length < command.args.min) throw new UsageError('missing arguments', command.usage);
     if (args.length > command.args.max) throw new UsageError(`unexpected argument "${args[command.args.max] ?? ''}"`, command.usage);
-    return await command.run(createContext(args, values, env, fullIo));
+    const ctx = createContext(command, args, values, env, fullIo);
+    try {
+      return await command.run(ctx);
+    } finally {
+      await ctx.close();
+    }
   } catch (error) {
     return report(error, fullIo, json);
   }
@@ -98,9 +104,11 @@ function noCommand(words: string[], helpAsked: boolean, io: Required<Io>): numbe
   return exitCodes.usage;
 }
 
-function createContext(args: string[], values: Record<string, string | boolean | undefined>, env: Env, io: Required<Io>): CommandContext {
+function createContext(command: CommandSpec, args: string[], values: Record<string, string | boolean | undefined>, env: Env, io: Required<Io>): CommandContext {
   const url = typeof values.url === 'string' ? values.url : undefined;
-  let client: ApiClient | undefined;
+  const token = typeof values.token === 'string' ? values.token : undefined;
+  let client: Promise<ApiClient> | undefined;
+  let closeLocal: (() => Promise<void>) | undefined;
   const ctx: CommandContext = {
     args,
     string: (name) => (typeof values[name] === 'string' ? values[name] : undefined),
@@ -121,8 +129,21 @@ function createContext(args: string[], values: Record<string, string | boolean |
       }
     },
     api() {
-      client ??= createApiClient(ctx.loadConfig().apiUrl);
+      client ??= (async () => {
+        const config = ctx.loadConfig();
+        const apiToken = token ?? config.apiToken;
+        if (values.local === true || (command.localByDefault && !apiToken)) {
+          const { openLocalApi } = await import('../app.js');
+          const local = await openLocalApi(config, userInfo().username, (message) => io.err(`error: ${message}`));
+          closeLocal = local.close;
+          return createApiClient('http://local', undefined, (u, init) => local.request(u.pathname + u.search, init));
+        }
+        return createApiClient(config.apiUrl, apiToken);
+      })();
       return client;
+    },
+    async close() {
+      await closeLocal?.();
     },
   };
   return ctx;

@@ -63,6 +63,8 @@ const envStrings: Array<[string, string[]]> = [
   ['KEEL_LOAD_STAGE', ['loadStage']],
   ['KEEL_LOG_LEVEL', ['logLevel']],
   ['KEEL_URL', ['apiUrl']],
+  ['KEEL_TOKEN', ['apiToken']],
+  ['KEEL_PUBLIC_URL', ['auth', 'publicUrl']],
 ];
 const envBooleans: Array<[string, string[]]> = [
   ['KEEL_DB_FSYNC', ['database', 'fsync']],

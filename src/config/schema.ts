@@ -47,6 +47,20 @@ export const egressSection = z
   })
   .strict();
 
+/** Sign-in and sessions. */
+export const authSection = z
+  .object({
+    /** The address people open Keel at; setup links and OIDC redirects are built from it. Defaults to the server's own. */
+    publicUrl: z.string().url().optional(),
+    sessionHours: z.number().min(0.01).max(24 * 30).default(12).describe('A session ends this long after sign-in, whatever its use.'),
+    sessionIdleMinutes: z.number().min(1).default(120).describe('A session unused this long ends.'),
+    minPasswordLength: z.number().int().min(8).max(128).default(12),
+    lockoutFailures: z.number().int().min(1).default(5).describe('Failed sign-ins in a row that lock an account.'),
+    lockoutMinutes: z.number().min(1).default(15),
+    signInAttemptsPerMinute: z.number().int().min(1).default(10).describe('Sign-in attempts one address may make per minute.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     database: databaseSection.default(databaseSection.parse({})),
@@ -54,8 +68,11 @@ export const configSchema = z
     workers: workerSection.default(workerSection.parse({})),
     scheduler: schedulerSection.default(schedulerSection.parse({})),
     egress: egressSection.default(egressSection.parse({})),
+    auth: authSection.default(authSection.parse({})),
     /** Where the CLI finds a running Keel (KEEL_URL). */
     apiUrl: z.string().url().default('http://127.0.0.1:4300'),
+    /** The API token the CLI sends to that server (KEEL_TOKEN); never logged. */
+    apiToken: z.string().min(1).optional(),
     workflowsDir: z.string().default('workflows').describe('Workflow files loaded and deployed at start.'),
     loadStage: z.enum(['design', 'testing', 'sandbox', 'production']).default('production')
       .describe('Stage the workflow files of workflowsDir are deployed to at start.'),

@@ -6,12 +6,31 @@ import type { Context } from 'hono';
 
 export { createRoute, z } from '@hono/zod-openapi';
 
+/** What the acting person may do; the auth slice's guard sets it before any handler runs. */
+export interface RequestAccess {
+  /** The name the audit log records. */
+  readonly actor: string;
+  can(permission: string, workflowId?: string): boolean;
+  /** Throws 403, or 404 when the person may not even see the workflow. */
+  require(permission: string, workflowId?: string): void;
+  /** Every workflow (`all`) or the ids this person may see; lists filter by it. */
+  visibleWorkflows(): 'all' | string[];
+}
+
 /** Per-request values the edge sets before a slice's handler runs. */
 export interface ApiEnv {
   Variables: {
-    /** Who is acting. Until sign-in lands (identity issue) every request acts as `local`. */
+    /** Who is acting (absent only on public routes). */
     actor: string;
+    access: RequestAccess;
+    requestId: string;
   };
+}
+
+/** The workflow ids a list may show: undefined means every one. */
+export function visibleWorkflowIds(c: Context<ApiEnv>): string[] | undefined {
+  const visible = c.get('access').visibleWorkflows();
+  return visible === 'all' ? undefined : visible;
 }
 
 export type ApiApp = OpenAPIHono<ApiEnv>;

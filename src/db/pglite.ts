@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-lock.js';
 import type { Db, Queryable, QueryResult } from './port.js';
 
 export interface PgliteOptions {
@@ -17,12 +18,19 @@ export interface PgliteOptions {
  */
 export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pg = await PGlite.create({
-    dataDir: options.dataDir,
-    loadDataDir: options.template,
-    relaxedDurability: !options.fsync,
-    startParams: pgliteStartParams(options.fsync),
-  });
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({
+      dataDir: options.dataDir,
+      loadDataDir: options.template,
+      relaxedDurability: !options.fsync,
+      startParams: pgliteStartParams(options.fsync),
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const asQueryable = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
       const r = await q.query<T>(sql, params as unknown[] | undefined);
@@ -49,6 +57,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDat
     },
     async close() {
       if (!pg.closed) await pg.close();
+      unlock();
     },
     // Not on the port: only tests and benchmarks clone a migrated database.
     dumpDataDir: () => pg.dumpDataDir('none'),

@@ -3,7 +3,7 @@
 // schedules and the deadline sweeper. See ARCHITECTURE.md for the run and step state machine.
 export { createEngine, type Engine, type EngineOptions } from './engine.js';
 export { startRun, acceptWebhook, checkInput, type StartRunInput, type WebhookDelivery } from './triggers.js';
-export { getRun, listRuns, listAttempts, wakeRun, type RunFilter, type CreatedRun } from './run-store.js';
+export { getRun, listRuns, listAttempts, wakeRun, runWorkflowId, type RunFilter, type CreatedRun } from './run-store.js';
 export { runStatuses, terminalStatuses, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
 export type { ActionHandler, ModelProvider, ActionRequest } from './steps/index.js';
 export { registerEngineRoutes, type EngineRouteDeps } from './routes.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { createRoute, jsonBody, problems, sendJson, stageSchema, z, type ApiApp } from '../contract/index.js';
+import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { listReviews } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
@@ -65,7 +65,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     responses: { 200: jsonBody(z.object({ runs: z.array(runSchema) }), 'Runs'), ...problems(422) },
   }), async (c) => {
     const q = c.req.valid('query');
-    const runs = await listRuns(db, { workflowId: q.workflow, status: q.status, stage: q.stage, before: q.before, limit: q.limit });
+    const runs = await listRuns(db, { workflowIds: visibleWorkflowIds(c), workflowId: q.workflow, status: q.status, stage: q.stage, before: q.before, limit: q.limit });
     return sendJson(c, { runs: runs.map(publicRun) });
   });
 

@@ -66,6 +66,8 @@ export async function listAttempts(db: Queryable, runId: string): Promise<Attemp
 
 export interface RunFilter {
   workflowId?: string;
+  /** Only runs of these workflows (what the asking person may see). */
+  workflowIds?: readonly string[];
   status?: RunStatus;
   stage?: Stage;
   /** Runs created before this run id (pagination, newest first). */
@@ -81,6 +83,7 @@ export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<R
     where.push(clause.replace('?', `$${params.length}`));
   };
   if (filter.workflowId) add('workflow_id = ?', filter.workflowId);
+  if (filter.workflowIds) add('workflow_id = ANY(?::text[])', filter.workflowIds);
   if (filter.status) add('status = ?', filter.status);
   if (filter.stage) add('stage = ?', filter.stage);
   if (filter.before) add('id < ?', filter.before);
@@ -101,4 +104,10 @@ export async function wakeRun(tx: Queryable, runId: string): Promise<boolean> {
   );
   if (r.rowCount > 0) await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
   return r.rowCount > 0;
+}
+
+/** The workflow a run belongs to, or undefined for an unknown run (the permission guard asks this). */
+export async function runWorkflowId(db: Queryable, runId: string): Promise<string | undefined> {
+  const r = await db.query<{ workflow_id: string }>('SELECT workflow_id FROM runs WHERE id = $1', [runId]);
+  return r.rows[0]?.workflow_id;
 }

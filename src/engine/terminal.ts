@@ -16,6 +16,10 @@ export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown'
     case 'malformed_json':
     case 'unauthenticated':
     case 'permission_denied':
+    case 'invalid_credentials':
+    case 'account_locked':
+    case 'rate_limited':
+    case 'csrf_rejected':
     case 'signature_invalid':
     case 'stage_paused':
     case 'not_deployed':

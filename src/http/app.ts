@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
+import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
+import type { Config } from '../config/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
-import { registerEngineRoutes, wakeRun } from '../engine/index.js';
+import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
 import { KeelError } from '../errors.js';
 import { registerRegistryRoutes } from '../registry/index.js';
-import { registerReviewRoutes } from '../review/index.js';
+import { registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { renderDocsPage } from './docs-page.js';
 import { problemResponse } from './errors.js';
 
@@ -13,6 +16,14 @@ export interface HttpDeps {
   bodyLimitBytes: number;
   secrets: Readonly<Record<string, string>>;
   version: string;
+  auth: Config['auth'];
+  /** Where people reach this server (setup and password links); auth.publicUrl wins when set. */
+  serverUrl: () => string;
+  /**
+   * The CLI working on the database directly: requests without credentials act as this local
+   * person. Never set for a server that listens on a socket.
+   */
+  local?: Access;
   logError(message: string, error: unknown): void;
 }
 
@@ -28,9 +39,17 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   app.onError((error, c) => problemResponse(c, error, (e) => deps.logError(`${c.req.method} ${c.req.path} failed`, e)));
   app.notFound((c) => problemResponse(c, new KeelError('not_found', `No route ${c.req.method} ${c.req.path}.`, { hint: 'See /docs for the routes.' }), () => {}));
   app.use('*', async (c, next) => {
-    c.set('actor', 'local');
+    const given = c.req.header('x-request-id');
+    const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomBytes(8).toString('hex');
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
     await next();
   });
+  const policy = deps.auth;
+  app.use('*', createGuard({
+    db: deps.db, policy, local: deps.local,
+    resolve: { run: (id) => runWorkflowId(deps.db, id), review: (id) => reviewWorkflowId(deps.db, id) },
+  }));
   app.use('/api/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: () => { throw new KeelError('payload_too_large', `The request body is over ${deps.bodyLimitBytes} bytes.`); } }));
   app.use('/hooks/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: () => { throw new KeelError('payload_too_large', `The request body is over ${deps.bodyLimitBytes} bytes.`); } }));
 
@@ -41,6 +60,10 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerRegistryRoutes(app, deps.db);
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
   registerReviewRoutes(app, deps.db, wakeRun);
+  registerAuthRoutes(app, {
+    db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
+    secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),
+  });
 
   const document = () => app.getOpenAPI31Document({
     openapi: '3.1.0',

@@ -12,6 +12,10 @@ const statusByCode: Record<ErrorCode, number> = {
   malformed_json: 400,
   unauthenticated: 401,
   permission_denied: 403,
+  invalid_credentials: 401,
+  account_locked: 423,
+  rate_limited: 429,
+  csrf_rejected: 403,
   signature_invalid: 401,
   stage_paused: 409,
   not_deployed: 409,
@@ -46,7 +50,9 @@ export function problemResponse(c: Context, error: unknown, log: (error: unknown
     ...(e.hint && !internal ? { hint: e.hint } : {}),
     ...(e.problems.length > 0 ? { problems: e.problems } : {}),
   };
-  return c.body(JSON.stringify(body), status as 400, { 'content-type': 'application/problem+json' });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (e.retryAfterMs !== undefined && status === 429) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
+  return c.body(JSON.stringify(body), status as 400, headers);
 }
 
 function fromHttpException(error: HTTPException): KeelError {

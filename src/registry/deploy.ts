@@ -12,6 +12,11 @@ export interface DeployInput {
   sourceName: string;
   stage: Stage;
   actor: string;
+  /**
+   * Throws when the actor may not deploy this workflow; called once the file says which workflow
+   * it is and whether it exists (a new workflow needs the permission everywhere).
+   */
+  authorize?: (workflowId: string, exists: boolean) => void;
 }
 
 export interface DeployResult {
@@ -36,6 +41,10 @@ export async function deployWorkflow(db: Db, input: DeployInput): Promise<Deploy
   const spec = parseWorkflow(input.source, input.sourceName);
   const hash = contentHash(spec);
   return db.transaction(async (tx) => {
+    if (input.authorize) {
+      const exists = await tx.query('SELECT 1 FROM workflows WHERE id = $1', [spec.id]);
+      input.authorize(spec.id, exists.rows.length > 0);
+    }
     const workflow = await upsertWorkflow(tx, spec);
     const { version, created } = await storeVersion(tx, spec, hash, input);
     if (created) {

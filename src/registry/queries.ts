@@ -10,8 +10,9 @@ export interface WorkflowWithDeployments extends WorkflowRow {
 
 const deploymentColumns = `d.workflow_id, d.stage, d.version_id, v.number AS version_number, d.paused, d.deployed_by, d.deployed_at`;
 
-export async function listWorkflows(db: Queryable): Promise<WorkflowWithDeployments[]> {
-  const workflows = await db.query<WorkflowRow>(`SELECT * FROM workflows ORDER BY id`);
+/** Every workflow, or only those of `onlyIds` (what the asking person may see). */
+export async function listWorkflows(db: Queryable, onlyIds?: readonly string[]): Promise<WorkflowWithDeployments[]> {
+  const workflows = await db.query<WorkflowRow>(`SELECT * FROM workflows WHERE $1::text[] IS NULL OR id = ANY($1::text[]) ORDER BY id`, [onlyIds ?? null]);
   const deployments = await db.query<DeploymentRow>(
     `SELECT ${deploymentColumns} FROM deployments d JOIN workflow_versions v ON v.id = d.version_id ORDER BY d.workflow_id, d.stage`,
   );

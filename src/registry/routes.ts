@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { createRoute, jsonBody, problems, sendJson, stageSchema, z, type ApiApp } from '../contract/index.js';
+import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { validateWorkflowText } from '../spec/index.js';
 import { deployWorkflow } from './deploy.js';
 import { diffDefinitions } from './diff.js';
@@ -39,7 +39,7 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
   app.openapi(createRoute({
     method: 'get', path: '/api/workflows', tags: ['registry'], summary: 'List every workflow with its deployments',
     responses: { 200: jsonBody(z.object({ workflows: z.array(workflowSchema) }), 'The registry') },
-  }), async (c) => sendJson(c, { workflows: await listWorkflows(db) }));
+  }), async (c) => sendJson(c, { workflows: await listWorkflows(db, visibleWorkflowIds(c)) }));
 
   app.openapi(createRoute({
     method: 'post', path: '/api/workflows/validate', tags: ['registry'], summary: 'Check a workflow file without storing it',
@@ -61,7 +61,11 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
     },
   }), async (c) => {
     const body = c.req.valid('json');
-    const r = await deployWorkflow(db, { source: body.source, sourceName: body.source_name, stage: body.stage, actor: c.get('actor') });
+    const access = c.get('access');
+    const r = await deployWorkflow(db, {
+      source: body.source, sourceName: body.source_name, stage: body.stage, actor: access.actor,
+      authorize: (workflowId, exists) => access.require('workflows:deploy', exists ? workflowId : undefined),
+    });
     const { definition: _d, source: _s, ...version } = r.version;
     return sendJson(c, { workflow: r.workflow, version, version_created: r.versionCreated, deployment_changed: r.deploymentChanged });
   });

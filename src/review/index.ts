@@ -3,7 +3,7 @@
 // boundary grow here in the review issue.
 export { reviewStatuses, reviewDecisions, type ReviewRow, type ReviewStatus, type ReviewDecision } from './types.js';
 export {
-  openReview, findReview, retireReview, getReview, listReviews, decideReview, expireOverdueReviews,
+  openReview, findReview, retireReview, getReview, listReviews, decideReview, expireOverdueReviews, reviewWorkflowId,
   type OpenReview, type DecideInput, type WakeRun,
 } from './store.js';
 export { registerReviewRoutes } from './routes.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { createRoute, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
+import { createRoute, jsonBody, problems, sendJson, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { decideReview, getReview, listReviews, type WakeRun } from './store.js';
 import { reviewDecisions, reviewStatuses } from './types.js';
 
@@ -24,7 +24,7 @@ export function registerReviewRoutes(app: ApiApp, db: Db, wake: WakeRun): void {
     responses: { 200: jsonBody(z.object({ reviews: z.array(reviewSchema) }), 'Reviews'), ...problems(422) },
   }), async (c) => {
     const q = c.req.valid('query');
-    return sendJson(c, { reviews: await listReviews(db, { status: q.status, workflowId: q.workflow, runId: q.run, limit: q.limit }) });
+    return sendJson(c, { reviews: await listReviews(db, { workflowIds: visibleWorkflowIds(c), status: q.status, workflowId: q.workflow, runId: q.run, limit: q.limit }) });
   });
 
   app.openapi(createRoute({

@@ -53,12 +53,12 @@ export async function getReview(db: Queryable, id: string): Promise<ReviewRow> {
   return r.rows[0];
 }
 
-export async function listReviews(db: Queryable, filter: { status?: ReviewStatus; workflowId?: string; runId?: string; limit?: number }): Promise<ReviewRow[]> {
+export async function listReviews(db: Queryable, filter: { status?: ReviewStatus; workflowId?: string; workflowIds?: readonly string[]; runId?: string; limit?: number }): Promise<ReviewRow[]> {
   const r = await db.query<ReviewRow>(
     `SELECT * FROM reviews WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR workflow_id = $2)
-       AND ($3::text IS NULL OR run_id = $3)
+       AND ($3::text IS NULL OR run_id = $3) AND ($5::text[] IS NULL OR workflow_id = ANY($5::text[]))
      ORDER BY created_at LIMIT $4`,
-    [filter.status ?? null, filter.workflowId ?? null, filter.runId ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 500)],
+    [filter.status ?? null, filter.workflowId ?? null, filter.runId ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 500), filter.workflowIds ?? null],
   );
   return r.rows;
 }
@@ -131,4 +131,10 @@ export async function expireOverdueReviews(db: Queryable, now = new Date()): Pro
      WHERE status = 'pending' AND due_at < $1 RETURNING id, run_id`, [now],
   );
   return r.rows;
+}
+
+/** The workflow a review belongs to, or undefined for an unknown review (the permission guard asks this). */
+export async function reviewWorkflowId(db: Queryable, reviewId: string): Promise<string | undefined> {
+  const r = await db.query<{ workflow_id: string }>('SELECT workflow_id FROM reviews WHERE id = $1', [reviewId]);
+  return r.rows[0]?.workflow_id;
 }

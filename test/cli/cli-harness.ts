@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startKeel, type RunningKeel } from '../../src/app.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/index.js';
+import { createTestIdentity } from '../support/identity.js';
 
 export interface CliResult {
   code: number;
@@ -58,6 +59,8 @@ steps:
 export interface TestKeel {
   keel: RunningKeel;
   url: string;
+  /** An admin's API token on that server. */
+  token: string;
   /** A temporary folder for the test's own files. */
   dir: string;
   stop(): Promise<void>;
@@ -81,8 +84,9 @@ export async function startTestKeel(): Promise<TestKeel> {
   });
   const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: true });
   if (!keel.url) throw new Error('keel started without an HTTP address');
+  const { token } = await createTestIdentity(keel.db);
   return {
-    keel, url: keel.url, dir,
+    keel, url: keel.url, dir, token,
     async stop() {
       await keel.stop();
       await rm(dir, { recursive: true, force: true });

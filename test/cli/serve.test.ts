@@ -33,10 +33,33 @@ it('serves on the given port and data folder, prints the URL, and stops graceful
   expect(url, out.join('\n')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(out).toContain('workers are off in this process: runs wait until a `keel worker` claims them');
 
-  const list = await runCli(['workflows', '--url', url ?? '']);
+  // No user yet: serve printed the one-time link that makes the first admin.
+  const link = out.map((l) => /^\s+(http:\/\/\S+\/setup#token=(\S+))$/.exec(l)).find(Boolean);
+  expect(link, out.join('\n')).toBeTruthy();
+  const setup = await fetch(`${url}/api/setup`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: link![2], email: 'first.admin@example.com', password: 'seven orange kites drifting' }),
+  });
+  expect(setup.status).toBe(200);
+  const { csrf_token: csrf } = (await setup.json()) as { csrf_token: string };
+  const cookie = setup.headers.get('set-cookie')!.split(';')[0]!;
+  expect(setup.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+  const again = await fetch(`${url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link![2], email: 'x@example.com', password: 'seven orange kites drifting' }) });
+  expect(again.status).toBe(404);
+  const made = await fetch(`${url}/api/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-keel-csrf': csrf },
+    body: JSON.stringify({ name: 'cli', scopes: ['workflows:read', 'runs:start'] }),
+  });
+  expect(made.status).toBe(201);
+  const { secret } = (await made.json()) as { secret: string };
+
+  const anonymous = await runCli(['workflows', '--url', url ?? '']);
+  expect(anonymous.code).toBe(1);
+  expect(anonymous.err.join('\n')).toMatch(/Sign in, or send an API token/);
+  const list = await runCli(['workflows', '--url', url ?? '', '--token', secret]);
   expect(list.code).toBe(0);
   expect(list.stdout).toMatch(/^triage\s+Ticket triage\s.*production@v1$/m);
-  const run = await runCli(['run', 'triage', '--url', url ?? '', '--input', '{"subject":"x"}']);
+  const run = await runCli(['run', 'triage', '--url', url ?? '', '--input', '{"subject":"x"}'], { KEEL_TOKEN: secret });
   expect(run.out[0]).toMatch(/^started run run_\S+ \(queued\)$/);
 
   stop();

@@ -10,7 +10,7 @@ const keel = (...argv: string[]) => runCli(argv, env);
 
 beforeAll(async () => {
   server = await startTestKeel();
-  env = { KEEL_URL: server.url };
+  env = { KEEL_URL: server.url, KEEL_TOKEN: server.token };
 });
 afterAll(async () => {
   await server.stop();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.js';
-import { createHttpApp } from '../../src/http/app.js';
+import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
 import { readJson } from '../support/json.js';
@@ -28,11 +28,11 @@ steps:
 
 describe.each(testDatabases())('HTTP API on $name', (database) => {
   let db: Db;
-  let app: ReturnType<typeof createHttpApp>;
+  let app: ReturnType<typeof withToken>;
   let api: Awaited<ReturnType<typeof contractChecker>>;
   beforeEach(async () => {
     db = await database.open();
-    app = createHttpApp({ db, bodyLimitBytes: 1024 * 1024, secrets: {}, version: 'test', logError: () => {} });
+    app = withToken(testHttpApp(db), (await createTestIdentity(db)).token);
     api = await contractChecker(app);
   });
   afterEach(async () => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.js';
 import { signWebhook } from '../../src/connectors/index.js';
-import { createHttpApp } from '../../src/http/app.js';
+import type { createHttpApp } from '../../src/http/app.js';
+import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 import { testDatabases } from '../support/databases.js';
 import { readJson } from '../support/json.js';
 import { deploy } from '../support/harness.js';
@@ -36,7 +37,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
 
   beforeEach(async () => {
     db = await database.open();
-    app = createHttpApp({ db, bodyLimitBytes: 1024 * 1024, secrets: { KEEL_HOOK_SECRET: secret }, version: 'test', logError: () => {} });
+    app = testHttpApp(db, { secrets: { KEEL_HOOK_SECRET: secret } });
   });
   afterEach(async () => {
     await db.close();
@@ -111,7 +112,8 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     const undeployed = await post('/hooks/intake?stage=sandbox', JSON.stringify({ email: 'a@b.c', amount: 1 }));
     expect(undeployed.status).toBe(409);
     expect((await readJson(undeployed)).code).toBe('not_deployed');
-    const paused = await app.request('/api/workflows/intake/deployments/production/pause', { method: 'POST' });
+    const admin = withToken(app, (await createTestIdentity(db)).token);
+    const paused = await admin.request('/api/workflows/intake/deployments/production/pause', { method: 'POST' });
     expect(paused.status).toBe(200);
     const res = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }));
     expect(res.status).toBe(409);

@@ -16,7 +16,7 @@ export const deployCommand: CommandSpec = {
   async run(ctx) {
     const file = ctx.args[0] ?? '';
     const stage = oneOf(ctx.string('stage') ?? 'testing', stageNames, '--stage', usage);
-    const api = ctx.api();
+    const api = (await ctx.api());
     let source: string;
     try {
       source = await readFile(file, 'utf8');

@@ -18,7 +18,7 @@ export const pointCommand: CommandSpec = {
     const id = ctx.args[0] ?? '';
     const stage = oneOf(requireOption(ctx, 'stage', pointUsage), stageNames, '--stage', pointUsage);
     const version = requireOption(ctx, 'version', pointUsage);
-    const d = await ctx.api().put<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}`, { version });
+    const d = await (await ctx.api()).put<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}`, { version });
     if (ctx.json) return jsonAnswer(ctx.io, d);
     ctx.io.out(`${d.workflow_id} ${d.stage} now points at v${d.version_number} (${d.version_id})${d.paused ? '; the stage is paused' : ''}`);
     return exitCodes.ok;
@@ -36,7 +36,7 @@ function pauseCommand(action: 'pause' | 'resume'): CommandSpec {
     async run(ctx: CommandContext) {
       const id = ctx.args[0] ?? '';
       const stage = oneOf(requireOption(ctx, 'stage', usage), stageNames, '--stage', usage);
-      const d = await ctx.api().post<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}/${action}`, {});
+      const d = await (await ctx.api()).post<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}/${action}`, {});
       if (ctx.json) return jsonAnswer(ctx.io, d);
       ctx.io.out(`${d.workflow_id} ${d.stage} (v${d.version_number}) is ${d.paused ? 'paused: new runs are refused' : 'accepting runs'}`);
       return exitCodes.ok;

@@ -18,7 +18,7 @@ export const reviewListCommand: CommandSpec = {
   async run(ctx) {
     const wanted = ctx.string('status') ?? 'pending';
     const status = wanted === 'all' ? undefined : oneOf(wanted, reviewStatusNames, '--status', listUsage);
-    const body = await ctx.api().get<{ reviews: Review[] }>('/api/reviews', { status, workflow: ctx.string('workflow') });
+    const body = await (await ctx.api()).get<{ reviews: Review[] }>('/api/reviews', { status, workflow: ctx.string('workflow') });
     if (ctx.json) return jsonAnswer(ctx.io, body);
     if (body.reviews.length === 0) {
       ctx.io.out(status ? `no ${status} reviews` : 'no reviews');
@@ -38,7 +38,7 @@ export const reviewShowCommand: CommandSpec = {
   summary: 'Show a review task: what is proposed, why, and how to decide it',
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const r = await ctx.api().get<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}`);
+    const r = await (await ctx.api()).get<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}`);
     if (ctx.json) return jsonAnswer(ctx.io, r);
     ctx.io.out(`review ${r.id}  ${r.status}${r.title ? `  ${r.title}` : ''}`);
     ctx.io.out(`  workflow  ${r.workflow_id}  run ${r.run_id}  step ${r.step_id}`);
@@ -79,7 +79,7 @@ function decisionCommand(decision: 'approve' | 'reject' | 'edit'): CommandSpec {
     async run(ctx: CommandContext) {
       const output = decision === 'edit' ? parseJsonOption(requireOption(ctx, 'output', usage), '--output', usage) : undefined;
       const comment = ctx.string('comment');
-      const r = await ctx.api().post<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}/decision`, {
+      const r = await (await ctx.api()).post<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}/decision`, {
         decision, ...(output === undefined ? {} : { output }), ...(comment === undefined ? {} : { comment }),
       });
       if (ctx.json) return jsonAnswer(ctx.io, r);

@@ -42,7 +42,7 @@ export const runCommand: CommandSpec = {
     const stage = oneOf(ctx.string('stage') ?? 'production', stageNames, '--stage', usage);
     const input = await readInput(ctx);
     const key = ctx.string('idempotency-key');
-    const api = ctx.api();
+    const api = (await ctx.api());
     const accepted = await api.post<RunAccepted>(`/api/workflows/${seg(id)}/runs`, { input, stage, ...(key ? { idempotency_key: key } : {}) });
     const follow = ctx.bool('follow');
     if (!follow && !ctx.bool('wait')) {

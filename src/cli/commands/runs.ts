@@ -24,7 +24,7 @@ export const runsCommand: CommandSpec = {
       status: status === undefined ? undefined : oneOf(status, runStatusNames, '--status', listUsage),
       limit: limit === undefined ? undefined : parseInteger(limit, '--limit', 1, 500, listUsage),
     };
-    const body = await ctx.api().get<{ runs: Run[] }>('/api/runs', query);
+    const body = await (await ctx.api()).get<{ runs: Run[] }>('/api/runs', query);
     if (ctx.json) return jsonAnswer(ctx.io, body);
     if (body.runs.length === 0) {
       ctx.io.out('no runs');
@@ -46,7 +46,7 @@ export const runsShowCommand: CommandSpec = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.args[0] ?? '';
-    const api = ctx.api();
+    const api = (await ctx.api());
     if (!ctx.bool('follow')) {
       const detail = await getRunDetail(api, id);
       if (ctx.json) return jsonAnswer(ctx.io, detail);

@@ -27,9 +27,14 @@ export const serveCommand: CommandSpec = {
     // Loaded here, not at the top: the client commands should not pay for the database and engine.
     const { startKeel } = await import('../../app.js');
     const keel = await startKeel(config, roles);
-    if (ctx.json) printJson(ctx.io, { url: keel.url, database: keel.db.caps.kind, roles });
+    if (ctx.json) printJson(ctx.io, { url: keel.url, database: keel.db.caps.kind, roles, ...(keel.setupLink ? { setup_link: keel.setupLink.url } : {}) });
     else {
       ctx.io.out(`Keel is running at ${keel.url}  (API docs: ${keel.url}/docs)`);
+      if (keel.setupLink) {
+        ctx.io.out('No user exists yet. Make the first admin by opening this link (valid once, for 30 minutes):');
+        ctx.io.out(`  ${keel.setupLink.url}`);
+        ctx.io.out('or run: keel users create --admin EMAIL');
+      }
       if (!roles.workers) ctx.io.out('workers are off in this process: runs wait until a `keel worker` claims them');
       ctx.io.out('press Ctrl-C to stop');
     }

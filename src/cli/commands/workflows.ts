@@ -15,7 +15,7 @@ export const workflowsCommand: CommandSpec = {
   summary: 'List every workflow with its owner, risk and what each stage runs',
   args: { min: 0, max: 0 },
   async run(ctx) {
-    const body = await ctx.api().get<{ workflows: Workflow[] }>('/api/workflows');
+    const body = await (await ctx.api()).get<{ workflows: Workflow[] }>('/api/workflows');
     if (ctx.json) return jsonAnswer(ctx.io, body);
     if (body.workflows.length === 0) {
       ctx.io.out('no workflows yet (keel deploy FILE stores one)');
@@ -34,7 +34,7 @@ export const versionsCommand: CommandSpec = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.args[0] ?? '';
-    const api = ctx.api();
+    const api = (await ctx.api());
     const body = await api.get<{ versions: VersionSummary[] }>(`/api/workflows/${seg(id)}/versions`);
     if (ctx.json) return jsonAnswer(ctx.io, body);
     const workflow = await api.get<Workflow>(`/api/workflows/${seg(id)}`);
@@ -54,7 +54,7 @@ export const diffCommand: CommandSpec = {
   args: { min: 3, max: 3 },
   async run(ctx) {
     const [id = '', from = '', to = ''] = ctx.args;
-    const body = await ctx.api().get<DiffResult>(`/api/workflows/${seg(id)}/diff`, { from, to });
+    const body = await (await ctx.api()).get<DiffResult>(`/api/workflows/${seg(id)}/diff`, { from, to });
     if (ctx.json) return jsonAnswer(ctx.io, body);
     if (body.changes.length === 0) ctx.io.out(`no changes between ${from} and ${to}`);
     for (const c of body.changes) {

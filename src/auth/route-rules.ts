@@ -1,0 +1,123 @@
+// The one permission table: every HTTP route Keel serves and what it needs. A route missing here
+// is refused at run time (answered as unknown) and fails the test suite, which checks every cell.
+import type { Permission } from './roles.js';
+
+/**
+ * Where a route's permission applies:
+ * - `global`: held for every workflow (user admin, audit);
+ * - `somewhere`: held on at least one workflow; the handler narrows (lists show only what the
+ *   person may see; a deploy checks the workflow the file names);
+ * - `{ workflow: param }`, `{ run: param }`, `{ review: param }`: on the workflow the path names,
+ *   or the one the run or review belongs to. Someone who may not see that workflow gets 404.
+ */
+export type RuleScope = 'global' | 'somewhere' | { workflow: string } | { run: string } | { review: string };
+
+export type RouteRule =
+  | { public: string }
+  | { permission: Permission; scope: RuleScope };
+
+const on = (permission: Permission, scope: RuleScope): RouteRule => ({ permission, scope });
+const self = on('account:self', 'global');
+
+export const routeRules: Readonly<Record<string, RouteRule>> = {
+  'GET /healthz': { public: 'load balancers probe it' },
+  'GET /openapi.json': { public: 'the API description holds no data' },
+  'GET /docs': { public: 'the API reference page holds no data' },
+  'POST /hooks/{workflow}': { public: 'callers prove themselves with the workflow\'s webhook signature' },
+
+  'POST /api/auth/sign-in': { public: 'signing in' },
+  'GET /api/auth/providers': { public: 'the sign-in page lists how to sign in' },
+  'GET /api/auth/oidc/start': { public: 'starts single sign-on' },
+  'GET /api/auth/oidc/callback': { public: 'the identity provider returns here; state, nonce and PKCE prove the round trip' },
+  'GET /setup': { public: 'the one-time link page; the link secret is the credential' },
+  'POST /api/setup': { public: 'uses a one-time link; the link secret is the credential' },
+  'POST /api/auth/sign-out': self,
+  'GET /api/auth/me': self,
+  'GET /api/auth/sessions': self,
+  'DELETE /api/auth/sessions/{id}': self,
+  'GET /api/tokens': self,
+  'POST /api/tokens': self,
+  'DELETE /api/tokens/{id}': self,
+
+  'GET /api/users': on('users:read', 'global'),
+  'POST /api/users': on('users:write', 'global'),
+  'GET /api/users/{id}': on('users:read', 'global'),
+  'PATCH /api/users/{id}': on('users:write', 'global'),
+  'POST /api/users/{id}/unlock': on('users:write', 'global'),
+  'POST /api/users/{id}/password-link': on('users:write', 'global'),
+  'GET /api/teams': on('users:read', 'global'),
+  'POST /api/teams': on('teams:write', 'global'),
+  'PUT /api/teams/{id}/members/{user}': on('teams:write', 'global'),
+  'DELETE /api/teams/{id}/members/{user}': on('teams:write', 'global'),
+
+  'GET /api/workflows': on('workflows:read', 'somewhere'),
+  'POST /api/workflows/validate': on('workflows:deploy', 'somewhere'),
+  'POST /api/workflows/deploy': on('workflows:deploy', 'somewhere'),
+  'GET /api/workflows/{id}': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/versions': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/versions/{version}': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/diff': on('workflows:read', { workflow: 'id' }),
+  'PUT /api/workflows/{id}/deployments/{stage}': on('deployments:write', { workflow: 'id' }),
+  'POST /api/workflows/{id}/deployments/{stage}/pause': on('deployments:write', { workflow: 'id' }),
+  'POST /api/workflows/{id}/deployments/{stage}/resume': on('deployments:write', { workflow: 'id' }),
+  'GET /api/workflows/{id}/members': on('workflows:read', { workflow: 'id' }),
+  'PUT /api/workflows/{id}/members': on('members:write', { workflow: 'id' }),
+  'DELETE /api/workflows/{id}/members': on('members:write', { workflow: 'id' }),
+  'POST /api/workflows/{id}/runs': on('runs:start', { workflow: 'id' }),
+  'GET /api/runs': on('runs:read', 'somewhere'),
+  'GET /api/runs/{id}': on('runs:read', { run: 'id' }),
+  'GET /api/reviews': on('reviews:read', 'somewhere'),
+  'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
+  'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),
+  'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': on('reviews:decide', { workflow: 'workflow' }),
+
+  'GET /api/audit': on('audit:read', 'global'),
+  'GET /api/audit/export': on('audit:read', 'global'),
+  'GET /api/audit/verify': on('audit:read', 'global'),
+};
+
+interface CompiledRule {
+  key: string;
+  method: string;
+  segments: string[];
+  literals: number;
+  rule: RouteRule;
+}
+
+export interface MatchedRule {
+  key: string;
+  rule: RouteRule;
+  params: Record<string, string>;
+}
+
+/** Matches a request against the table; the rule with the most literal segments wins. */
+export function createRuleMatcher(rules: Readonly<Record<string, RouteRule>> = routeRules): (method: string, path: string) => MatchedRule | undefined {
+  const byShape = new Map<string, CompiledRule[]>();
+  for (const [key, rule] of Object.entries(rules)) {
+    const [method = '', pattern = ''] = key.split(' ');
+    const segments = pattern.split('/').slice(1);
+    const compiled = { key, method, segments, literals: segments.filter((s) => !s.startsWith('{')).length, rule };
+    const shape = `${method} ${segments.length}`;
+    byShape.set(shape, [...(byShape.get(shape) ?? []), compiled].sort((a, b) => b.literals - a.literals));
+  }
+  return (method, path) => {
+    const parts = path.split('/').slice(1);
+    const lookup = method === 'HEAD' ? 'GET' : method;
+    for (const c of byShape.get(`${lookup} ${parts.length}`) ?? []) {
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < parts.length && ok; i++) {
+        const seg = c.segments[i]!;
+        if (seg.startsWith('{')) {
+          try {
+            params[seg.slice(1, -1)] = decodeURIComponent(parts[i]!);
+          } catch {
+            ok = false;
+          }
+        } else ok = seg === parts[i];
+      }
+      if (ok) return { key: c.key, rule: c.rule, params };
+    }
+    return undefined;
+  };
+}
