@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { Db } from '../db/index.js';
-import { KeelError } from '../errors.js';
+import { recordAudit } from '../audit/index.js';
+import { isKeelError, KeelError } from '../errors.js';
 import type { Access } from './access.js';
 import { loadAccess } from './principal.js';
 import { createRuleMatcher, routeRules, type RouteRule } from './route-rules.js';
@@ -69,7 +70,17 @@ export function createGuard(deps: GuardDeps): MiddlewareHandler<{ Variables: { a
     if ('public' in found.rule) return next();
     const access = (await authenticate(c, deps.db, deps.policy)) ?? deps.local;
     if (!access) throw new KeelError('unauthenticated', 'Sign in, or send an API token as "Authorization: Bearer <token>".', { hint: 'Make a token with keel tokens create.' });
-    await checkRule(access, found.rule, found.params, deps.resolve);
+    try {
+      await checkRule(access, found.rule, found.params, deps.resolve);
+    } catch (error) {
+      // A refused call by a known person is a fact the team may need later (a token used outside
+      // its scopes, someone probing a private workflow): it goes to the audit log too.
+      await recordAudit(deps.db, {
+        actor: access.actor, action: 'access:denied', subjectType: 'route', subjectId: found.key,
+        data: { path: c.req.path, permission: found.rule.permission, via: access.via, credential_id: access.tokenId ?? access.sessionId ?? null, answer: isKeelError(error) ? error.code : 'internal' },
+      });
+      throw error;
+    }
     c.set('access', access);
     c.set('actor', access.actor);
     return next();

@@ -1,0 +1,231 @@
+// The permission table, checked cell by cell: every route Keel serves, called as every role, as a
+// stranger, with no credentials, with a revoked or expired token, with an expired session, and as a
+// member of another workflow. The expected answer of each cell is worked out here from the table
+// and the role definitions alone (not from the guard's code): 401 without identity, 403 without
+// permission, 404 where the workflow itself is private to the caller.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSession, createToken, createTeam, globalRolePermissions, loadAccess, revokeToken, routeRules, setTeamMember,
+  setWorkflowMember, workflowRolePermissions, type GlobalRole, type Permission, type RouteRule, type WorkflowRole,
+} from '../../src/auth/index.js';
+import { createUser } from '../../src/auth/index.js';
+import type { Db } from '../../src/db/index.js';
+import { testDatabases } from '../support/databases.js';
+import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { testHttpApp } from '../support/identity.js';
+import { startRun } from '../../src/engine/index.js';
+import { listReviews } from '../../src/review/index.js';
+
+const workflow = (id: string) => `
+id: ${id}
+title: ${id}
+owner: nobody@example.com
+risk: low
+triggers: [ { manual: {} }, { webhook: {} } ]
+input: { type: object }
+steps:
+  - id: check
+    kind: review
+    title: Check it
+`;
+
+/** Who calls: the credentials sent, and (for a real identity) what the table says they hold. */
+interface Caller {
+  name: string;
+  headers: Record<string, string>;
+  /** Absent: the credentials prove nobody (expect 401 on every guarded route). */
+  holds?: { roles: GlobalRole[]; workflows: Record<string, WorkflowRole[]>; scopes?: Permission[] };
+}
+
+/** The workflow a route's rule is about, in this fixture. Every per-workflow probe targets alpha. */
+const target = 'alpha';
+
+function expectedCell(rule: RouteRule, caller: Caller): 'allowed' | 401 | 403 | 404 {
+  if ('public' in rule) return 'allowed';
+  if (!caller.holds) return 401;
+  const { roles, workflows, scopes } = caller.holds;
+  const holds = (p: Permission, wf?: string) =>
+    (scopes ? scopes.includes(p) : true) && (p === 'account:self' || roles.some((r) => globalRolePermissions[r].includes(p)) ||
+      (wf !== undefined && (workflows[wf] ?? []).some((r) => workflowRolePermissions[r].includes(p))));
+  const { permission, scope } = rule;
+  if (scope === 'global') return holds(permission) ? 'allowed' : 403;
+  if (scope === 'somewhere') return holds(permission) || Object.keys(workflows).some((wf) => holds(permission, wf)) ? 'allowed' : 403;
+  if (holds(permission, target)) return 'allowed';
+  return holds('workflows:read', target) ? 403 : 404;
+}
+
+interface Probe {
+  path: string;
+  body?: unknown;
+}
+
+/**
+ * How each route is called. Bodies are chosen to fail validation (422) or name a missing object
+ * (404 from the handler) wherever the call would otherwise change state, so that the cells do not
+ * change each other's fixture; either answer still proves the guard let the call through.
+ */
+function probes(ids: { run: string; review: string; user: string }): Record<string, Probe> {
+  const bad = { bogus: true };
+  return {
+    'GET /healthz': { path: '/healthz' },
+    'GET /openapi.json': { path: '/openapi.json' },
+    'GET /docs': { path: '/docs' },
+    'POST /hooks/{workflow}': { path: '/hooks/alpha', body: bad },
+    'POST /api/auth/sign-in': { path: '/api/auth/sign-in', body: bad },
+    'GET /api/auth/providers': { path: '/api/auth/providers' },
+    'GET /api/auth/oidc/start': { path: '/api/auth/oidc/start' },
+    'GET /api/auth/oidc/callback': { path: '/api/auth/oidc/callback' },
+    'GET /setup': { path: '/setup' },
+    'POST /api/setup': { path: '/api/setup', body: bad },
+    'POST /api/auth/sign-out': { path: '/api/auth/sign-out' },
+    'GET /api/auth/me': { path: '/api/auth/me' },
+    'GET /api/auth/sessions': { path: '/api/auth/sessions' },
+    'DELETE /api/auth/sessions/{id}': { path: '/api/auth/sessions/ses_missing' },
+    'GET /api/tokens': { path: '/api/tokens' },
+    'POST /api/tokens': { path: '/api/tokens', body: bad },
+    'DELETE /api/tokens/{id}': { path: '/api/tokens/tok_missing' },
+    'GET /api/users': { path: '/api/users' },
+    'POST /api/users': { path: '/api/users', body: bad },
+    'GET /api/users/{id}': { path: `/api/users/${ids.user}` },
+    'PATCH /api/users/{id}': { path: `/api/users/${ids.user}`, body: { status: 'bogus' } },
+    'POST /api/users/{id}/unlock': { path: '/api/users/usr_missing/unlock' },
+    'POST /api/users/{id}/password-link': { path: '/api/users/usr_missing/password-link' },
+    'POST /api/users/{id}/password': { path: `/api/users/${ids.user}/password`, body: bad },
+    'GET /api/teams': { path: '/api/teams' },
+    'POST /api/teams': { path: '/api/teams', body: bad },
+    'PUT /api/teams/{id}/members/{user}': { path: '/api/teams/team_missing/members/usr_missing' },
+    'DELETE /api/teams/{id}/members/{user}': { path: '/api/teams/team_missing/members/usr_missing' },
+    'GET /api/workflows': { path: '/api/workflows' },
+    'POST /api/workflows/validate': { path: '/api/workflows/validate', body: bad },
+    'POST /api/workflows/deploy': { path: '/api/workflows/deploy', body: bad },
+    'GET /api/workflows/{id}': { path: '/api/workflows/alpha' },
+    'GET /api/workflows/{id}/versions': { path: '/api/workflows/alpha/versions' },
+    'GET /api/workflows/{id}/versions/{version}': { path: '/api/workflows/alpha/versions/1' },
+    'GET /api/workflows/{id}/diff': { path: '/api/workflows/alpha/diff?from=1&to=1' },
+    'PUT /api/workflows/{id}/deployments/{stage}': { path: '/api/workflows/alpha/deployments/nowhere', body: { version: '1' } },
+    'POST /api/workflows/{id}/deployments/{stage}/pause': { path: '/api/workflows/alpha/deployments/nowhere/pause' },
+    'POST /api/workflows/{id}/deployments/{stage}/resume': { path: '/api/workflows/alpha/deployments/nowhere/resume' },
+    'GET /api/workflows/{id}/members': { path: '/api/workflows/alpha/members' },
+    'PUT /api/workflows/{id}/members': { path: '/api/workflows/alpha/members', body: bad },
+    'DELETE /api/workflows/{id}/members': { path: '/api/workflows/alpha/members?kind=robot' },
+    'POST /api/workflows/{id}/runs': { path: '/api/workflows/alpha/runs', body: { stage: 'nowhere' } },
+    'GET /api/runs': { path: '/api/runs' },
+    'GET /api/runs/{id}': { path: `/api/runs/${ids.run}` },
+    'GET /api/reviews': { path: '/api/reviews' },
+    'GET /api/reviews/{id}': { path: `/api/reviews/${ids.review}` },
+    'POST /api/reviews/{id}/decision': { path: `/api/reviews/${ids.review}/decision`, body: { decision: 'bogus' } },
+    'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': { path: `/api/workflows/alpha/runs/${ids.run}/steps/check/decision`, body: { decision: 'bogus' } },
+    'GET /api/audit': { path: '/api/audit' },
+    'GET /api/audit/export': { path: '/api/audit/export' },
+    'GET /api/audit/verify': { path: '/api/audit/verify' },
+  };
+}
+
+/** Hono writes `{id}` as `:id`; the table uses the OpenAPI form. */
+const tableKey = (method: string, path: string) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`;
+
+describe.each(testDatabases())('the permission table on $name', (database) => {
+  let db: Db;
+  let app: ReturnType<typeof testHttpApp>;
+  const callers: Caller[] = [];
+  let ids: { run: string; review: string; user: string };
+
+  beforeAll(async () => {
+    db = await database.open();
+    app = testHttpApp(db);
+    await deploy(db, workflow('alpha'));
+    await deploy(db, workflow('beta'));
+    const engine = testEngine(db);
+    await engine.startWorkers();
+    try {
+      const { run } = await startRun(db, { workflowId: 'alpha', stage: 'production', trigger: 'manual', input: {} });
+      await waitForRun(db, run.id, ['waiting']);
+      const review = (await listReviews(db, { runId: run.id }))[0]!;
+      ids = { run: run.id, review: review.id, user: '' };
+    } finally {
+      await engine.stop();
+    }
+
+    const policy = { minPasswordLength: 12 };
+    let n = 0;
+    const person = async (name: string, roles: GlobalRole[], workflows: Record<string, WorkflowRole[]> = {}, scopes?: Permission[]) => {
+      const user = await createUser(db, { email: `${name.replace(/\W+/g, "-")}-${++n}@example.com`, roles }, 'test', policy);
+      for (const [wf, wfRoles] of Object.entries(workflows)) {
+        for (const role of wfRoles) await setWorkflowMember(db, wf, { kind: 'user', member: user.id, role }, true, 'test');
+      }
+      const access = await loadAccess(db, user.id, { via: 'session' });
+      const { secret } = await createToken(db, access, { name, scopes: scopes ?? access.heldPermissions() });
+      callers.push({ name, headers: { authorization: `Bearer ${secret}` }, holds: { roles, workflows, scopes } });
+      return { user, access, secret };
+    };
+    for (const role of ['admin', 'builder', 'approver', 'reviewer', 'viewer'] as const) await person(role, [role]);
+    ids.user = (await person('owner of alpha', [], { alpha: ['owner'] })).user.id;
+    await person('reviewer of alpha', [], { alpha: ['reviewer'] });
+    await person('owner of beta (another workflow)', [], { beta: ['owner'] });
+    await person('stranger with no role', []);
+    await person('admin token scoped to workflows:read', ['admin'], {}, ['workflows:read']);
+    // A team's membership reaches its members.
+    const teamMember = await createUser(db, { email: 'team-member@example.com' }, 'test', policy);
+    const team = await createTeam(db, 'alpha reviewers', 'test');
+    await setTeamMember(db, team.id, teamMember.id, true, 'test');
+    await setWorkflowMember(db, 'alpha', { kind: 'team', member: team.id, role: 'reviewer' }, true, 'test');
+    const teamAccess = await loadAccess(db, teamMember.id, { via: 'session' });
+    callers.push({ name: 'reviewer of alpha through a team', headers: { authorization: `Bearer ${(await createToken(db, teamAccess, { name: 't', scopes: teamAccess.heldPermissions() })).secret}` }, holds: { roles: [], workflows: { alpha: ['reviewer'] } } });
+
+    callers.push({ name: 'no credentials', headers: {} });
+    const revoked = await person('holder of a revoked token', ['admin']);
+    await revokeToken(db, revoked.access, (await db.query<{ id: string }>('SELECT id FROM api_tokens WHERE secret_hash = encode(sha256(convert_to($1, \'UTF8\')), \'hex\')', [revoked.secret])).rows[0]!.id);
+    callers.pop();
+    callers.push({ name: 'revoked token', headers: { authorization: `Bearer ${revoked.secret}` } });
+    const expired = await person('holder of an expired token', ['admin']);
+    await db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [expired.user.id]);
+    callers.pop();
+    callers.push({ name: 'expired token', headers: { authorization: `Bearer ${expired.secret}` } });
+    callers.push({ name: 'unknown token', headers: { authorization: 'Bearer keel_not-a-token' } });
+    const session = await db.transaction((tx) => createSession(tx, expired.user.id, 'password', {}, { sessionHours: 1, sessionIdleMinutes: 60 }));
+    await db.query(`UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [session.session.id]);
+    callers.push({ name: 'expired session', headers: { cookie: `keel_session=${session.secret}` } });
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('has a rule for every route and a route for every rule', () => {
+    const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => tableKey(r.method, r.path)));
+    expect([...served].filter((k) => !(k in routeRules)), 'routes without a permission rule').toEqual([]);
+    expect(Object.keys(routeRules).filter((k) => !served.has(k)), 'rules without a route').toEqual([]);
+  });
+
+  it('answers every route as the table says, for every caller', async () => {
+    const table = probes(ids);
+    const served = [...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => tableKey(r.method, r.path)))];
+    const mismatches: string[] = [];
+    let cells = 0;
+    for (const key of served) {
+      const rule = routeRules[key];
+      const probe = table[key];
+      if (!rule || !probe) {
+        mismatches.push(`${key}: ${rule ? 'no probe in this test' : 'no rule'}`);
+        continue;
+      }
+      const method = key.split(' ')[0]!;
+      for (const caller of callers) {
+        cells++;
+        const res = await app.request(probe.path, {
+          method,
+          headers: { ...caller.headers, ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
+        });
+        const want = expectedCell(rule, caller);
+        const scoped = !('public' in rule) && typeof rule.scope === 'object';
+        const ok = want === 'allowed'
+          ? res.status !== 401 && res.status !== 403 && !(scoped && res.status === 404 && !probe.path.includes('missing'))
+          : res.status === want;
+        if (!ok) mismatches.push(`${key} as ${caller.name}: expected ${want}, got ${res.status} ${(await res.text()).slice(0, 160)}`);
+        else await res.body?.cancel();
+      }
+    }
+    console.log(`permission table: ${cells} cells, ${cells - mismatches.length} match`);
+    expect(mismatches).toEqual([]);
+  });
+});
