@@ -23,6 +23,7 @@ const benches: Bench[] = [
   { name: 'webhook', script: 'webhook.ts', results: ['webhook'] },
   { name: 'footprint', script: 'footprint.ts', results: ['footprint'] },
   { name: 'durability', script: 'durability.ts', results: ['durability'] },
+  { name: 'permission-check', script: 'permission-check.ts', results: ['permission-check'] },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');
