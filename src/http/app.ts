@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
+import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
@@ -43,7 +44,8 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
     const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomBytes(8).toString('hex');
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
-    await next();
+    // Audit events written while handling this request carry its id.
+    await runWithAuditContext({ requestId }, next);
   });
   const policy = deps.auth;
   app.use('*', createGuard({
@@ -60,6 +62,7 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerRegistryRoutes(app, deps.db);
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
   registerReviewRoutes(app, deps.db, wakeRun);
+  registerAuditRoutes(app, deps.db);
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),

@@ -61,6 +61,10 @@ describe.each(testDatabases())('sign-in on $name', (database) => {
     expect((await readJson(after)).detail).toMatch(/ended/);
     expect(await auditActions('sign_in:succeeded')).toHaveLength(1);
     expect(await auditActions('session:revoked')).toHaveLength(1);
+    const traced = await json('POST', '/api/auth/sign-in', { email: 'dana@example.com', password }, { 'x-request-id': 'req-trace-7' });
+    expect(traced.headers.get('x-request-id')).toBe('req-trace-7');
+    const row = await db.query<{ request_id: string }>(`SELECT request_id FROM audit_events WHERE action = 'sign_in:succeeded' ORDER BY id DESC LIMIT 1`);
+    expect(row.rows[0]!.request_id).toBe('req-trace-7');
   });
 
   it('answers an unknown email and a wrong password alike, never with a stack, and audits both', async () => {
