@@ -2,7 +2,9 @@ import { createRoute, jsonBody, problems, sendJson, z, type ApiApp } from '../co
 import type { Access } from './access.js';
 import type { AuthDeps } from './deps.js';
 import { permissions } from './roles.js';
+import { loadAccess } from './principal.js';
 import { createToken, listTokens, revokeToken } from './tokens.js';
+import { getUser } from './users.js';
 
 const tokenSchema = z.object({
   id: z.string(), user_id: z.string(), user_email: z.string(), name: z.string(), scopes: z.array(z.string()),
@@ -27,14 +29,33 @@ export function registerTokenRoutes(app: ApiApp, deps: AuthDeps): void {
     method: 'post', path: '/api/tokens', tags: ['auth'], summary: 'Make a token; its secret is in this answer only',
     request: {
       body: {
-        content: { 'application/json': { schema: z.object({ name: z.string(), scopes: z.array(z.string()).describe(`Among ${permissions.join(', ')}; only ones you hold`), expires_in_days: z.number().positive().optional() }) } },
+        content: {
+          'application/json': {
+            schema: z.object({
+              name: z.string(),
+              scopes: z.array(z.string()).describe(`Among ${permissions.join(', ')}, only ones the holder has; ["all"] for every one they have`),
+              expires_in_days: z.number().positive().optional(),
+              user: z.string().optional().describe('Whose token (id or email); another person\'s needs users:write'),
+            }),
+          },
+        },
         required: true,
       },
     },
     responses: { 201: jsonBody(z.object({ token: tokenSchema, secret: z.string() }), 'Made: keep the secret now, it is never shown again'), ...problems(401, 403, 422) },
   }), async (c) => {
     const b = c.req.valid('json');
-    const made = await createToken(db, c.get('access') as Access, { name: b.name, scopes: b.scopes, expiresInDays: b.expires_in_days });
+    const access = c.get('access') as Access;
+    let holder = access;
+    if (b.user !== undefined) {
+      const user = await getUser(db, b.user);
+      if (user.id !== access.userId) {
+        access.require('users:write');
+        holder = await loadAccess(db, user.id, { via: 'token' });
+      }
+    }
+    const scopes = b.scopes.length === 1 && b.scopes[0] === 'all' ? holder.heldPermissions() : b.scopes;
+    const made = await createToken(db, holder, { name: b.name, scopes, expiresInDays: b.expires_in_days }, access.actor);
     return sendJson(c, made, 201);
   });
 

@@ -29,8 +29,8 @@ export interface NewTokenInput {
  * Makes an API token for the acting person. Its scopes must be permissions they hold now; the
  * secret is answered once and only its hash is kept.
  */
-export async function createToken(db: Db, holder: Access, input: NewTokenInput): Promise<{ token: TokenRow; secret: string }> {
-  if (!holder.userId) throw new KeelError('invalid_input', 'Tokens belong to a user; the local CLI is not one.', { hint: 'Create a user first (keel users create).' });
+export async function createToken(db: Db, holder: Access, input: NewTokenInput, actor = holder.actor): Promise<{ token: TokenRow; secret: string }> {
+  if (!holder.userId) throw new KeelError('invalid_input', 'Tokens belong to a user; the local CLI is not one.', { hint: 'Name the user the token is for (keel tokens create NAME --user EMAIL).' });
   const name = input.name.trim();
   if (name === '' || name.length > 100) throw new KeelError('invalid_input', 'A token needs a name of 1 to 100 characters.', { problems: [{ path: 'name', message: 'must have 1 to 100 characters' }] });
   const unknown = input.scopes.filter((s) => !isPermission(s));
@@ -53,7 +53,7 @@ export async function createToken(db: Db, holder: Access, input: NewTokenInput):
       [id, holder.userId, name, hashSecret(secret), JSON.stringify(scopes), input.expiresInDays ?? null],
     );
     const token = await getToken(tx, id);
-    await recordAudit(tx, { actor: holder.actor, action: 'token:created', subjectType: 'token', subjectId: id, after: { name, scopes, expires_at: token.expires_at, user: holder.email } });
+    await recordAudit(tx, { actor, action: 'token:created', subjectType: 'token', subjectId: id, after: { name, scopes, expires_at: token.expires_at, user: holder.email } });
     return { token, secret };
   });
 }

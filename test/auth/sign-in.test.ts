@@ -147,6 +147,11 @@ describe.each(testDatabases())('sign-in on $name', (database) => {
     const widen = await json('POST', '/api/tokens', { name: 'wider', scopes: ['users:write'] }, { authorization: `Bearer ${viewer.token}` });
     expect(widen.status).toBe(403);
     expect((await readJson(widen)).detail).toMatch(/scopes you do not hold: users:write/);
+    const forOther = await json('POST', '/api/tokens', { name: 'theirs', scopes: ['all'], user: admin.email }, { authorization: `Bearer ${viewer.token}` });
+    expect(forOther.status).toBe(403);
+    const forViewer = await json('POST', '/api/tokens', { name: 'for viewer', scopes: ['all'], user: viewer.email }, asAdmin);
+    expect(forViewer.status).toBe(201);
+    expect((await readJson(forViewer)).token).toMatchObject({ user_email: viewer.email, scopes: ['account:self', 'reviews:read', 'runs:read', 'workflows:read'] });
 
     expect((await json('DELETE', `/api/tokens/${token.id}`, undefined, asAdmin)).status).toBe(200);
     const revoked = await json('GET', '/api/workflows', undefined, asCi);
