@@ -99,9 +99,17 @@ export function registerAuditRoutes(app: ApiApp, db: Db): void {
 
   app.openapi(createRoute({
     method: 'get', path: '/api/audit/verify', tags: ['audit'], summary: 'Check the hash chain and name the first bad event',
-    responses: { 200: jsonBody(verdictSchema, 'The verdict (ok false names the first bad event)') },
+    request: {
+      query: z.object({
+        anchor_seq: z.coerce.number().int().min(1).optional().describe('With anchor_hash: a head seen earlier that the chain must still hold'),
+        anchor_hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      }).refine((q) => (q.anchor_seq === undefined) === (q.anchor_hash === undefined), { message: 'anchor_seq and anchor_hash go together' }),
+    },
+    responses: { 200: jsonBody(verdictSchema, 'The verdict (ok false names the first bad event)'), ...problems(422) },
   }), async (c) => {
-    const v = await verifyAuditChain(db);
+    const q = c.req.valid('query');
+    const anchor = q.anchor_seq !== undefined && q.anchor_hash !== undefined ? { seq: q.anchor_seq, hash: q.anchor_hash } : undefined;
+    const v = await verifyAuditChain(db, { anchor });
     return sendJson(c, { ok: v.ok, checked: v.checked, head: v.head, ...(v.firstBad ? { first_bad: v.firstBad } : {}) });
   });
 }

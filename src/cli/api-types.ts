@@ -147,3 +147,33 @@ export interface RunAccepted {
   status: RunStatus;
   deduplicated: boolean;
 }
+
+/** One audit event (GET /api/audit, one line of the export). */
+export interface AuditEvent {
+  seq: number;
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  data: Record<string, unknown>;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+  body: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_after_seq: number | null;
+}
+
+export interface AuditVerdict {
+  ok: boolean;
+  checked: number;
+  head: { seq: number; hash: string } | null;
+  first_bad?: { seq: number; id: number | null; problem: string; detail: string };
+}

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/index.js';
 import { isKeelError } from '../errors.js';
 import { ApiProblem, createApiClient, ServerUnreachable, type ApiClient } from './api-client.js';
 import { exitCodes, UsageError, type CommandContext, type CommandSpec, type ConfigFlags, type Env } from './command.js';
+import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
 import { reviewApproveCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewShowCommand } from './commands/review.js';
@@ -27,6 +28,7 @@ export const commands: readonly CommandSpec[] = [
   workflowsCommand, versionsCommand, diffCommand, pointCommand, pauseStageCommand, resumeStageCommand,
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
+  auditListCommand, auditExportCommand, auditVerifyCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
