@@ -142,6 +142,26 @@ describe.each(testDatabases())('the audit chain on $name', (database) => {
     expect((await listAuditEvents(db, { actor: 'ops' })).events).toMatchObject([{ seq: 2, data: { why: 'test' } }]);
   });
 
+  it('lets a writer link what is pending, its own event included, once nothing was linked for a while', async () => {
+    await db.query(`UPDATE audit_chain SET linked_at = now() - interval '1 hour'`);
+    await db.query(`INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('ops', 'manual:note', 'thing', 'a')`);
+    await db.transaction((tx) => recordAudit(tx, { actor: 'alice', action: 'thing:changed', subjectType: 'thing', subjectId: 'b' }));
+    const rows = await db.query<{ subject_id: string; seq: number | null }>(`SELECT subject_id, seq FROM audit_events ORDER BY id`);
+    expect(rows.rows).toEqual([{ subject_id: 'a', seq: 1 }, { subject_id: 'b', seq: 2 }]);
+  });
+
+  it('never fails the change it records: outside a transaction, or in a REPEATABLE READ one, the event waits for a reader', async () => {
+    await db.query(`UPDATE audit_chain SET linked_at = now() - interval '1 hour'`);
+    await recordAudit(db, { actor: 'anonymous', action: 'token:rejected', subjectType: 'token', subjectId: 'unknown' });
+    await db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await tx.query('SELECT count(*) FROM audit_events');
+      await recordAudit(tx, { actor: 'alice', action: 'thing:changed', subjectType: 'thing', subjectId: 'rr' });
+    });
+    expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events`)).rows[0]!.n).toBe(2);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 2 });
+  });
+
   describe('tampering', () => {
     beforeEach(async () => {
       await recordEvents(db, 6);
@@ -210,6 +230,15 @@ describe.each(testDatabases())('the audit chain on $name', (database) => {
         `UPDATE audit_events SET seq = 4 WHERE seq = -1`,
       );
       expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 2, firstBad: { seq: 3, problem: 'prev_hash_mismatch' } });
+    });
+
+    it('catches a deleted head row', async () => {
+      await db.transaction(async (tx) => {
+        await tx.query('ALTER TABLE audit_chain DISABLE TRIGGER USER');
+        await tx.query('DELETE FROM audit_chain');
+        await tx.query('ALTER TABLE audit_chain ENABLE TRIGGER USER');
+      });
+      expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: 6, head: null, firstBad: { problem: 'head_mismatch' } });
     });
 
     it('catches an edited head', async () => {
