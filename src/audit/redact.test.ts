@@ -21,6 +21,10 @@ describe('redactSecrets', () => {
     });
   });
 
+  it('keeps identifiers of credentials, which name one without being one', () => {
+    expect(redactSecrets({ token_id: 'tok_1', session_ids: ['ses_1'], token: 'keel_x' })).toEqual({ token_id: 'tok_1', session_ids: ['ses_1'], token: '[redacted]' });
+  });
+
   it('leaves other keys and values alone and never changes its input', () => {
     const input = { stage: 'production', count: 2, note: 'the password is in the vault', tags: ['token'], when: null };
     const copy = structuredClone(input);

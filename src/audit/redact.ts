@@ -9,7 +9,8 @@ export const redacted = '[redacted]';
 
 /** Whether a key's value must never be stored. */
 export function isSecretKey(key: string): boolean {
-  return secretKey.test(key);
+  // An identifier names a credential without being one (token_id, session_id): kept, so the log can say which.
+  return secretKey.test(key) && !/(^|_)ids?$/i.test(key);
 }
 
 /** A plain-JSON copy of `value` with every secret-named key's value replaced by "[redacted]". */

@@ -77,7 +77,7 @@ export function createGuard(deps: GuardDeps): MiddlewareHandler<{ Variables: { a
       // its scopes, someone probing a private workflow): it goes to the audit log too.
       await recordAudit(deps.db, {
         actor: access.actor, action: 'access:denied', subjectType: 'route', subjectId: found.key,
-        data: { path: c.req.path, permission: found.rule.permission, via: access.via, credential_id: access.tokenId ?? access.sessionId ?? null, answer: isKeelError(error) ? error.code : 'internal' },
+        data: { path: c.req.path, permission: found.rule.permission, via: access.via, token_id: access.tokenId ?? null, session_id: access.sessionId ?? null, answer: isKeelError(error) ? error.code : 'internal' },
       });
       throw error;
     }

@@ -141,7 +141,7 @@ describe.each(testDatabases())('sign-in on $name', (database) => {
     const outside = await json('GET', '/api/users', undefined, asCi);
     expect(outside.status).toBe(403);
     expect((await readJson(outside)).detail).toMatch(/does not carry the scope users:read/);
-    expect((await auditActions('access:denied')).map((r) => r.data.credential_id)).toEqual([token.id]);
+    expect((await auditActions('access:denied')).map((r) => r.data.token_id)).toEqual([token.id]);
 
     const viewer = await createTestIdentity(db, ['viewer']);
     const widen = await json('POST', '/api/tokens', { name: 'wider', scopes: ['users:write'] }, { authorization: `Bearer ${viewer.token}` });
