@@ -3,7 +3,7 @@
 // ("What limits it") are kept as they are.
 //   npm run bench                         all of them
 //   npx tsx bench/run-all.ts --only webhook,footprint
-//   npx tsx bench/run-all.ts --render     only re-render RESULTS.md from bench/.tmp/results
+//   npx tsx bench/run-all.ts --render     only re-render RESULTS.md from bench/results
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ async function render(results: BenchResult[]): Promise<string> {
     startMarker,
     '## Figures',
     '',
-    `Rendered ${new Date().toISOString()} from the latest result of each benchmark (bench/.tmp/results).`,
+    `Rendered ${new Date().toISOString()} from the latest result of each benchmark (bench/results).`,
     '',
     '### Machine',
     '',

@@ -1,10 +1,11 @@
-// Every benchmark writes one JSON result under bench/.tmp/results; run-all renders them into
+// Every benchmark writes one JSON result under bench/results; run-all renders them into
 // bench/RESULTS.md. A figure carries its aim and whether it met it, so the table says it plainly.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpDir } from './databases.js';
+import { benchDir } from './databases.js';
 
-export const resultsDir = join(tmpDir, 'results');
+/** Kept in the repository, so RESULTS.md can be rendered again on any machine from the latest run of each benchmark. */
+export const resultsDir = join(benchDir, 'results');
 
 export interface Figure {
   /** The target this figure answers. */
