@@ -45,6 +45,7 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'PATCH /api/users/{id}': on('users:write', 'global'),
   'POST /api/users/{id}/unlock': on('users:write', 'global'),
   'POST /api/users/{id}/password-link': on('users:write', 'global'),
+  'POST /api/users/{id}/password': on('users:write', 'global'),
   'GET /api/teams': on('users:read', 'global'),
   'POST /api/teams': on('teams:write', 'global'),
   'PUT /api/teams/{id}/members/{user}': on('teams:write', 'global'),

@@ -4,7 +4,7 @@ import { passwordLink } from './links.js';
 import { createTeam, listTeams, listWorkflowMembers, setTeamMember, setWorkflowMember } from './members.js';
 import { globalRoles, workflowRoles } from './roles.js';
 import { userSchema } from './routes-session.js';
-import { createUser, getUser, listUsers, unlockUser, updateUser } from './users.js';
+import { createUser, getUser, listUsers, setPassword, unlockUser, updateUser } from './users.js';
 
 const teamSchema = z.object({ id: z.string(), name: z.string(), members: z.array(z.string()), created_at: z.string() }).openapi('Team');
 const memberSchema = z.object({
@@ -64,6 +64,17 @@ export function registerPeopleRoutes(app: ApiApp, deps: AuthDeps): void {
   }), async (c) => {
     const l = await passwordLink(db, c.req.valid('param').id, c.get('actor'));
     return sendJson(c, { url: link(l.secret), expires_at: l.expiresAt });
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/api/users/{id}/password', tags: ['people'],
+    summary: 'Set a user\'s password (the CLI\'s --password-stdin); it must pass the password policy, and lifts a lockout',
+    request: { params: idParam, body: { content: { 'application/json': { schema: z.object({ password: z.string().min(1) }) } }, required: true } },
+    responses: { 200: jsonBody(userSchema, 'Set'), ...problems(401, 403, 404, 422) },
+  }), async (c) => {
+    const id = c.req.valid('param').id;
+    await setPassword(db, id, c.req.valid('json').password, c.get('actor'), deps.policy);
+    return sendJson(c, await getUser(db, id));
   });
 
   app.openapi(createRoute({
