@@ -65,6 +65,10 @@ export async function listWorkflowMembers(db: Queryable, workflowId: string): Pr
        LEFT JOIN users u ON m.member_kind = 'user' AND u.id = m.member_id
        LEFT JOIN teams t ON m.member_kind = 'team' AND t.id = m.member_id
       WHERE m.workflow_id = $1 ORDER BY m.role, member`, [workflowId]);
+  // No members and no workflow: say so, rather than an empty list for a typo.
+  if (r.rows.length === 0 && (await db.query('SELECT 1 FROM workflows WHERE id = $1', [workflowId])).rows.length === 0) {
+    throw new KeelError('not_found', `No workflow ${workflowId}.`, { hint: 'List the workflows you may see with keel workflows.' });
+  }
   return r.rows;
 }
 
