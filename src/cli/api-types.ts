@@ -4,8 +4,9 @@
 import type { Stage } from '../registry/index.js';
 import type { RunStatus } from '../engine/index.js';
 import type { ReviewStatus } from '../review/index.js';
+import type { GlobalRole, Permission, WorkflowRole } from '../auth/index.js';
 
-export type { Stage, RunStatus, ReviewStatus };
+export type { Stage, RunStatus, ReviewStatus, GlobalRole, Permission, WorkflowRole };
 
 const stageSet: Record<Stage, true> = { design: true, testing: true, sandbox: true, production: true };
 const runStatusSet: Record<RunStatus, true> = {
@@ -176,4 +177,86 @@ export interface AuditVerdict {
   checked: number;
   head: { seq: number; hash: string } | null;
   first_bad?: { seq: number; id: number | null; problem: string; detail: string };
+}
+
+// Identity: the lists the CLI checks its arguments against, typed over the server's unions.
+const globalRoleSet: Record<GlobalRole, true> = { admin: true, builder: true, approver: true, reviewer: true, viewer: true };
+const workflowRoleSet: Record<WorkflowRole, true> = { owner: true, reviewer: true };
+const permissionSet: Record<Permission, true> = {
+  'workflows:read': true, 'workflows:deploy': true, 'deployments:write': true, 'members:write': true,
+  'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'gates:sign': true,
+  'audit:read': true, 'users:read': true, 'users:write': true, 'teams:write': true, 'account:self': true,
+};
+
+export const globalRoleNames = Object.keys(globalRoleSet) as GlobalRole[];
+export const workflowRoleNames = Object.keys(workflowRoleSet) as WorkflowRole[];
+export const permissionNames = Object.keys(permissionSet) as Permission[];
+
+export interface User {
+  id: string;
+  email: string;
+  display_name: string;
+  status: 'active' | 'disabled';
+  roles: GlobalRole[];
+  has_password: boolean;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A one-time link (30 minutes) for a person to set their password. */
+export interface PasswordLink {
+  url: string;
+  expires_at: string;
+}
+
+export interface UserCreated {
+  user: User;
+  password_link: PasswordLink;
+}
+
+export interface ApiToken {
+  id: string;
+  user_id: string;
+  user_email: string;
+  name: string;
+  scopes: Permission[];
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** POST /api/tokens: the only answer that ever holds the secret. */
+export interface TokenCreated {
+  token: ApiToken;
+  secret: string;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  members: string[];
+  created_at: string;
+}
+
+export interface WorkflowMember {
+  workflow_id: string;
+  member_kind: 'user' | 'team';
+  member: string;
+  role: WorkflowRole;
+  added_by: string;
+  added_at: string;
+}
+
+/** GET /api/auth/me. */
+export interface Me {
+  email: string;
+  display_name: string;
+  via: 'session' | 'token' | 'local';
+  roles: GlobalRole[];
+  permissions: Permission[];
+  visible_workflows: 'all' | string[];
+  csrf_token?: string;
+  token_id?: string;
 }

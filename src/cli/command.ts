@@ -90,3 +90,12 @@ export function parseInteger(text: string, what: string, min: number, max: numbe
   }
   return n;
 }
+
+/** Parses `a,b,c` where every item must be among `choices`, or a usage error naming the bad ones. */
+export function parseList<T extends string>(text: string, choices: readonly T[], what: string, usage: string): T[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError(`${what} needs at least one of ${choices.join(', ')}`, usage);
+  const bad = items.filter((s) => !(choices as readonly string[]).includes(s));
+  if (bad.length > 0) throw new UsageError(`${what}: unknown ${bad.map((b) => `"${b}"`).join(', ')}; must be among ${choices.join(', ')}`, usage);
+  return [...new Set(items as T[])];
+}

@@ -5,7 +5,7 @@ export const globalOptions: Record<string, OptionSpec & { short?: string }> = {
   json: { type: 'boolean', description: "print the API's JSON document instead of text" },
   url: { type: 'string', value: 'U', description: 'the Keel server (default: KEEL_URL, else http://127.0.0.1:4300)' },
   token: { type: 'string', value: 'T', description: 'API token for that server (default: KEEL_TOKEN)' },
-  local: { type: 'boolean', description: 'work on the database directly, on its own machine, as the local admin (no server, no token)' },
+  local: { type: 'boolean', description: 'work on the database directly, on its own machine, as the local admin (no server, no token; on the embedded database only while keel serve is stopped)' },
   help: { type: 'boolean', short: 'h', description: 'show help for the command' },
 };
 
@@ -41,7 +41,7 @@ export function generalUsage(commands: readonly CommandSpec[]): string[] {
 /** The commands under one word (`keel review`). */
 export function groupUsage(word: string, commands: readonly CommandSpec[]): string[] {
   const members = commands.filter((c) => c.path[0] === word);
-  return [`usage: keel ${word} <command> [options]`, '', 'commands:', ...members.map((c) => `  ${c.usage}`), '', 'global options: --json, --url U, --help'];
+  return [`usage: keel ${word} <command> [options]`, '', 'commands:', ...members.map((c) => `  ${c.usage}`), '', 'global options: --json, --url U, --token T, --local, --help'];
 }
 
 /** One command's help: usage, what it does, its options and the global ones. */

@@ -13,11 +13,19 @@ import { exitCodes, UsageError, type CommandContext, type CommandSpec, type Conf
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
+import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
 import { reviewApproveCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewShowCommand } from './commands/review.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, runsShowCommand } from './commands/runs.js';
 import { serveCommand } from './commands/serve.js';
+import { teamsAddCommand, teamsCreateCommand, teamsListCommand, teamsRemoveCommand } from './commands/teams.js';
+import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens.js';
+import {
+  usersCreateCommand, usersDisableCommand, usersEnableCommand, usersListCommand, usersPasswordLinkCommand, usersRolesCommand,
+  usersShowCommand, usersUnlockCommand,
+} from './commands/users.js';
 import { validateCommand } from './commands/validate.js';
+import { whoamiCommand } from './commands/whoami.js';
 import { workerCommand } from './commands/worker.js';
 import { diffCommand, versionsCommand, workflowsCommand } from './commands/workflows.js';
 import { commandHelp, generalUsage, globalOptions, groupUsage } from './help.js';
@@ -29,6 +37,12 @@ export const commands: readonly CommandSpec[] = [
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
+  usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
+  usersUnlockCommand, usersPasswordLinkCommand,
+  tokensCreateCommand, tokensListCommand, tokensRevokeCommand,
+  teamsListCommand, teamsCreateCommand, teamsAddCommand, teamsRemoveCommand,
+  membersListCommand, membersAddCommand, membersRemoveCommand,
+  whoamiCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -53,7 +67,11 @@ class ConfigProblem extends Error {
  * 3 invalid workflow or input (validate, deploy), 4 a followed run failed.
  */
 export async function main(argv: string[], env: Env = process.env, io: Io = processIo): Promise<number> {
-  const fullIo: Required<Io> = { out: io.out, err: io.err, waitForStop: io.waitForStop ?? processIo.waitForStop ?? (() => Promise.resolve()) };
+  const fullIo: Required<Io> = {
+    out: io.out, err: io.err,
+    waitForStop: io.waitForStop ?? processIo.waitForStop ?? (() => Promise.resolve()),
+    readStdin: io.readStdin ?? processIo.readStdin ?? (() => Promise.resolve('')),
+  };
   // `keel help run` is `keel run --help`.
   const line = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
   let json = false;
@@ -195,7 +213,7 @@ function isEntry(): boolean {
 if (isEntry()) {
   // An error nothing awaited (a listen failure raised as an event) still ends with one line, no stack.
   process.on('uncaughtException', (error) => {
-    process.exitCode = report(error, { ...processIo, waitForStop: () => Promise.resolve() }, false);
+    process.exitCode = report(error, { ...processIo, waitForStop: () => Promise.resolve(), readStdin: () => Promise.resolve('') }, false);
     process.exit();
   });
   void main(process.argv.slice(2), process.env).then((code) => {

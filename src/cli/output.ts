@@ -10,6 +10,8 @@ export interface Io {
   err(line: string): void;
   /** Resolves when a long-running command (serve, worker) should stop: SIGINT or SIGTERM by default. */
   waitForStop?(): Promise<void>;
+  /** Everything on standard input, read to its end (`--password-stdin`). */
+  readStdin?(): Promise<string>;
 }
 
 export const processIo: Io = {
@@ -26,6 +28,13 @@ export const processIo: Io = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     }),
+  async readStdin() {
+    // A terminal would echo a typed password and wait for Ctrl-D: ask for a pipe instead.
+    if (process.stdin.isTTY) throw new Error('standard input is a terminal; pipe the password in (printf \'%s\' "$PASSWORD" | keel ...)');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
 
 /** One problem as the API and the workflow validator report it. */
