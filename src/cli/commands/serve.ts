@@ -33,7 +33,10 @@ export const serveCommand: CommandSpec = {
       if (keel.setupLink) {
         ctx.io.out('No user exists yet. Make the first admin by opening this link (valid once, for 30 minutes):');
         ctx.io.out(`  ${keel.setupLink.url}`);
-        ctx.io.out('or run: keel users create --admin EMAIL');
+        // The embedded database is open in this process only, so the local command must wait for a stop.
+        ctx.io.out(keel.db.caps.multiProcess
+          ? 'or run on this machine: keel users create EMAIL --admin'
+          : 'or stop Keel (Ctrl-C) and run: keel users create EMAIL --admin');
       }
       if (!roles.workers) ctx.io.out('workers are off in this process: runs wait until a `keel worker` claims them');
       ctx.io.out('press Ctrl-C to stop');
