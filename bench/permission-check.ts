@@ -37,7 +37,7 @@ function callers(): Array<[string, Access]> {
 
 /** The guard's decision without its database: the same branches as src/auth/guard.ts checkRule, with the owner of runs and reviews known. */
 function decide(access: Access, rule: RouteRule, params: Record<string, string>): boolean {
-  if ('public' in rule) return true;
+  if (!('permission' in rule)) return true;
   if (rule.scope === 'global') return access.can(rule.permission);
   if (rule.scope === 'somewhere') return access.canSomewhere(rule.permission);
   const wf = params.workflow ?? params.id ?? 'wf_17';

@@ -71,13 +71,13 @@ export function createGuard(deps: GuardDeps): MiddlewareHandler<{ Variables: { a
     const access = (await authenticate(c, deps.db, deps.policy)) ?? deps.local;
     if (!access) throw new KeelError('unauthenticated', 'Sign in, or send an API token as "Authorization: Bearer <token>".', { hint: 'Make a token with keel tokens create.' });
     try {
-      await checkRule(access, found.rule, found.params, deps.resolve);
+      if ('permission' in found.rule) await checkRule(access, found.rule, found.params, deps.resolve);
     } catch (error) {
       // A refused call by a known person is a fact the team may need later (a token used outside
       // its scopes, someone probing a private workflow): it goes to the audit log too.
       await recordAudit(deps.db, {
         actor: access.actor, action: 'access:denied', subjectType: 'route', subjectId: found.key,
-        data: { path: c.req.path, permission: found.rule.permission, via: access.via, token_id: access.tokenId ?? null, session_id: access.sessionId ?? null, answer: isKeelError(error) ? error.code : 'internal' },
+        data: { path: c.req.path, permission: 'permission' in found.rule ? found.rule.permission : null, via: access.via, token_id: access.tokenId ?? null, session_id: access.sessionId ?? null, answer: isKeelError(error) ? error.code : 'internal' },
       });
       throw error;
     }
@@ -87,7 +87,7 @@ export function createGuard(deps: GuardDeps): MiddlewareHandler<{ Variables: { a
   };
 }
 
-async function checkRule(access: Access, rule: Exclude<RouteRule, { public: string }>, params: Record<string, string>, resolve: OwnerResolvers): Promise<void> {
+async function checkRule(access: Access, rule: Extract<RouteRule, { permission: unknown }>, params: Record<string, string>, resolve: OwnerResolvers): Promise<void> {
   const { permission, scope } = rule;
   if (scope === 'global') return access.require(permission);
   if (scope === 'somewhere') {

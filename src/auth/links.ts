@@ -81,7 +81,8 @@ export async function useSignInLink(db: Db, input: UseLinkInput, policy: Passwor
     } else {
       userId = used.user_id!;
       await tx.query('UPDATE users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL, updated_at = now() WHERE id = $1', [userId, passwordHash]);
-      await recordAudit(tx, { actor: email, action: 'user:password_set', subjectType: 'user', subjectId: userId, data: { via: 'password_link', link: used.id } });
+      const ended = await tx.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
+      await recordAudit(tx, { actor: email, action: 'user:password_set', subjectType: 'user', subjectId: userId, data: { via: 'password_link', link: used.id, sessions_ended: ended.rows.length } });
     }
     const session = await createSession(tx, userId, 'setup_link', input, policy);
     await recordAudit(tx, { actor: email, action: 'sign_in:succeeded', subjectType: 'user', subjectId: userId, data: { method: 'setup_link', session: session.session.id, ip: input.ip ?? null } });

@@ -14,6 +14,8 @@ export type RuleScope = 'global' | 'somewhere' | { workflow: string } | { run: s
 
 export type RouteRule =
   | { public: string }
+  /** Any proven identity, whatever its token's scopes: a script may always ask who it is, and end its own session. */
+  | { signedIn: string }
   | { permission: Permission; scope: RuleScope };
 
 const on = (permission: Permission, scope: RuleScope): RouteRule => ({ permission, scope });
@@ -31,8 +33,8 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/auth/oidc/callback': { public: 'the identity provider returns here; state, nonce and PKCE prove the round trip' },
   'GET /setup': { public: 'the one-time link page; the link secret is the credential' },
   'POST /api/setup': { public: 'uses a one-time link; the link secret is the credential' },
-  'POST /api/auth/sign-out': self,
-  'GET /api/auth/me': self,
+  'POST /api/auth/sign-out': { signedIn: 'ending one\'s own session' },
+  'GET /api/auth/me': { signedIn: 'who am I, and what may I do' },
   'GET /api/auth/sessions': self,
   'DELETE /api/auth/sessions/{id}': self,
   'GET /api/tokens': self,

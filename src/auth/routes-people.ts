@@ -25,13 +25,20 @@ export function registerPeopleRoutes(app: ApiApp, deps: AuthDeps): void {
   }), async (c) => sendJson(c, { users: await listUsers(db) }));
 
   app.openapi(createRoute({
-    method: 'post', path: '/api/users', tags: ['people'], summary: 'Create a user; answers a one-time link for them to set a password',
-    request: { body: { content: { 'application/json': { schema: z.object({ email: z.string(), display_name: z.string().optional(), roles: z.array(z.enum(globalRoles)).default([]) }) } }, required: true } },
-    responses: { 201: jsonBody(z.object({ user: userSchema, password_link: linkSchema }), 'Created'), ...problems(401, 403, 409, 422) },
+    method: 'post', path: '/api/users', tags: ['people'],
+    summary: 'Create a user, with a password or (without one) a one-time link for them to set it; a refused password creates nothing',
+    request: {
+      body: {
+        content: { 'application/json': { schema: z.object({ email: z.string(), display_name: z.string().optional(), roles: z.array(z.enum(globalRoles)).default([]), password: z.string().optional() }) } },
+        required: true,
+      },
+    },
+    responses: { 201: jsonBody(z.object({ user: userSchema, password_link: linkSchema.optional() }), 'Created'), ...problems(401, 403, 409, 422) },
   }), async (c) => {
     const body = c.req.valid('json');
     const actor = c.get('actor');
-    const user = await createUser(db, { email: body.email, displayName: body.display_name, roles: body.roles }, actor, deps.policy);
+    const user = await createUser(db, { email: body.email, displayName: body.display_name, roles: body.roles, password: body.password }, actor, deps.policy);
+    if (body.password !== undefined) return sendJson(c, { user }, 201);
     const l = await passwordLink(db, user.id, actor);
     return sendJson(c, { user, password_link: { url: link(l.secret), expires_at: l.expiresAt } }, 201);
   });

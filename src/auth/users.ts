@@ -134,7 +134,9 @@ export async function setPassword(db: Db, idOrEmail: string, password: string, a
   const passwordHash = await hashPassword(password);
   await db.transaction(async (tx) => {
     await tx.query('UPDATE users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL, updated_at = now() WHERE id = $1', [user.id, passwordHash]);
-    await recordAudit(tx, { actor, action: 'user:password_set', subjectType: 'user', subjectId: user.id });
+    // A new password is often a response to a leaked one: every session made with the old one ends.
+    const ended = await tx.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [user.id]);
+    await recordAudit(tx, { actor, action: 'user:password_set', subjectType: 'user', subjectId: user.id, data: { sessions_ended: ended.rows.length } });
   });
 }
 

@@ -212,7 +212,8 @@ export interface PasswordLink {
 
 export interface UserCreated {
   user: User;
-  password_link: PasswordLink;
+  /** Only when no password was given. */
+  password_link?: PasswordLink;
 }
 
 export interface ApiToken {

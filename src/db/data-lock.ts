@@ -18,8 +18,10 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-        throw new KeelError('misconfigured', `The embedded database in ${dataDir} is in use by process ${holder}.`, {
+      // This very process counts as a holder too: a second open here would share the files just the same.
+      if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+        const who = holder === process.pid ? 'this process (it is already open here)' : `process ${holder}`;
+        throw new KeelError('misconfigured', `The embedded database in ${dataDir} is in use by ${who}.`, {
           hint: `Stop that process (keel serve), or talk to it through its API with a token (KEEL_TOKEN). If no Keel runs, delete ${path}.`,
         });
       }

@@ -39,6 +39,18 @@ describe.each(testDatabases())('setting a password on $name', (database) => {
     expect(audit.rows[0]!.event).not.toContain(password);
   });
 
+  it('ends every session made with the old password', async () => {
+    const admin = await createTestIdentity(db, ['admin']);
+    await createUser(db, { email: 'ines@example.com', password: 'the old leaked passphrase' }, 'test', { minPasswordLength: 12 });
+    const cookie = (await signIn('ines@example.com', 'the old leaked passphrase')).headers.get('set-cookie')!.split(';')[0]!;
+    expect((await app.request('/api/auth/me', { headers: { cookie } })).status).toBe(200);
+    const api = await contractChecker(withToken(app, admin.token));
+    await api.call('POST', template, '/api/users/ines@example.com/password', { password }, 200);
+    const after = await app.request('/api/auth/me', { headers: { cookie } });
+    expect(after.status).toBe(401);
+    expect((await readJson(after)).detail).toMatch(/ended/);
+  });
+
   it('lifts a lockout, as a new password should', async () => {
     const admin = await createTestIdentity(db, ['admin']);
     await createUser(db, { email: 'hana@example.com', password: 'an older passphrase of hers' }, 'test', { minPasswordLength: 12 });

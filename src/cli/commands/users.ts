@@ -1,10 +1,10 @@
 // `keel users ...`: people and their global roles. `create`, `unlock` and `password-link` work on the
 // database directly unless a token is given: the first admin is made that way, and an admin locked
 // out by failed sign-ins can always let themselves back in from the server's own machine.
-import { ApiProblem, seg } from '../api-client.js';
+import { seg } from '../api-client.js';
 import { globalRoleNames, type GlobalRole, type PasswordLink, type User, type UserCreated } from '../api-types.js';
 import { exitCodes, parseList, UsageError, type CommandContext, type CommandSpec } from '../command.js';
-import { jsonAnswer, printProblem, table, time, type Io } from '../output.js';
+import { jsonAnswer, table, time, type Io } from '../output.js';
 
 const userPath = (email: string) => `/api/users/${seg(email)}`;
 
@@ -89,26 +89,11 @@ export const usersCreateCommand: CommandSpec = {
     const password = ctx.bool('password-stdin') ? await readPassword(ctx, createUsage) : undefined;
     const name = ctx.string('name');
     const api = await ctx.api();
-    const made = await api.post<UserCreated>('/api/users', { email, roles, ...(name === undefined ? {} : { display_name: name }) });
-    if (password === undefined) {
-      if (ctx.json) return jsonAnswer(ctx.io, made);
-      ctx.io.out(`created user ${made.user.email} (${made.user.id}), roles ${rolesText(made.user.roles)}`);
-      printLink(ctx.io, made.password_link);
-      return exitCodes.ok;
-    }
-    let user: User;
-    try {
-      user = await api.post<User>(`${userPath(made.user.id)}/password`, { password });
-    } catch (error) {
-      if (!(error instanceof ApiProblem)) throw error;
-      // The user exists now; say so, and hand over the link so they are not left without a way in.
-      printProblem(ctx.io, ctx.json, error.problem);
-      ctx.io.err(`the user ${made.user.email} was created without a password; set one with this one-time link (works once, valid until ${time(made.password_link.expires_at)}):`);
-      ctx.io.err(`  ${made.password_link.url}`);
-      return exitCodes.error;
-    }
-    if (ctx.json) return jsonAnswer(ctx.io, { user });
-    ctx.io.out(`created user ${user.email} (${user.id}), roles ${rolesText(user.roles)}; password set`);
+    // One call: a refused password creates nothing, so the command can simply be run again.
+    const made = await api.post<UserCreated>('/api/users', { email, roles, ...(name === undefined ? {} : { display_name: name }), ...(password === undefined ? {} : { password }) });
+    if (ctx.json) return jsonAnswer(ctx.io, made);
+    ctx.io.out(`created user ${made.user.email} (${made.user.id}), roles ${rolesText(made.user.roles)}${password === undefined ? '' : '; password set'}`);
+    if (made.password_link) printLink(ctx.io, made.password_link);
     return exitCodes.ok;
   },
 };
