@@ -9,4 +9,4 @@ export { redactSecrets } from './redact.js';
 export { linkAuditChain } from './link.js';
 export { verifyAuditChain, chainProblems, type ChainVerdict, type ChainAnchor, type BadEvent, type ChainProblem } from './verify.js';
 export { listAuditEvents, exportAuditEvents, type AuditFilter, type AuditEventView, type AuditPage } from './query.js';
-export { registerAuditRoutes } from './routes.js';
+export { registerAuditRoutes, auditEventSchema, verdictSchema as auditVerdictSchema } from './routes.js';

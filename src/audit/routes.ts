@@ -7,7 +7,8 @@ import { chainProblems, verifyAuditChain } from './verify.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
-const auditEventSchema = z.object({
+/** One event as the API answers it; the CLI's type is inferred from it. */
+export const auditEventSchema = z.object({
   seq: z.number().int(),
   id: z.number().int(),
   at: z.string().describe('When the event was recorded (ISO 8601)'),
@@ -36,7 +37,7 @@ const filterQuery = z.object({
   after_seq: z.coerce.number().int().min(0).optional().describe('Events after this seq (the cursor of the previous page)'),
 });
 
-const verdictSchema = z.object({
+export const verdictSchema = z.object({
   ok: z.boolean(),
   checked: z.number().int().describe('Events checked and found good'),
   head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().describe('The stored head of the chain'),

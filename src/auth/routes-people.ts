@@ -6,12 +6,12 @@ import { globalRoles, workflowRoles } from './roles.js';
 import { userSchema } from './routes-session.js';
 import { createUser, getUser, listUsers, setPassword, unlockUser, updateUser } from './users.js';
 
-const teamSchema = z.object({ id: z.string(), name: z.string(), members: z.array(z.string()), created_at: z.string() }).openapi('Team');
-const memberSchema = z.object({
+export const teamSchema = z.object({ id: z.string(), name: z.string(), members: z.array(z.string()), created_at: z.string() }).openapi('Team');
+export const memberSchema = z.object({
   workflow_id: z.string(), member_kind: z.enum(['user', 'team']), member: z.string(), role: z.enum(workflowRoles), added_by: z.string(), added_at: z.string(),
 }).openapi('WorkflowMember');
 const memberBody = z.object({ kind: z.enum(['user', 'team']), member: z.string().min(1), role: z.enum(workflowRoles) });
-const linkSchema = z.object({ url: z.string(), expires_at: z.string() });
+export const linkSchema = z.object({ url: z.string(), expires_at: z.string() });
 const idParam = z.object({ id: z.string() });
 
 /** Users, teams and workflow membership: who exists and what they may do. */

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { createRoute, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
 import type { Access } from './access.js';
+import { globalRoles, permissions } from './roles.js';
 import type { AuthDeps } from './deps.js';
 import { sessionCookie } from './guard.js';
 import { useSignInLink } from './links.js';
@@ -12,8 +13,14 @@ import { getUser } from './users.js';
 
 export const userSchema = z.object({
   id: z.string(), email: z.string(), display_name: z.string(), status: z.enum(['active', 'disabled']),
-  roles: z.array(z.string()), has_password: z.boolean(), locked_until: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
+  roles: z.array(z.enum(globalRoles)), has_password: z.boolean(), locked_until: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
 }).openapi('User');
+
+export const meSchema = z.object({
+  email: z.string(), display_name: z.string(), via: z.enum(['session', 'token', 'local']), roles: z.array(z.enum(globalRoles)),
+  permissions: z.array(z.enum(permissions)), visible_workflows: z.union([z.literal('all'), z.array(z.string())]),
+  csrf_token: z.string().optional(), token_id: z.string().optional(),
+}).openapi('Me');
 
 const signedInSchema = z.object({ user: userSchema, csrf_token: z.string(), expires_at: z.string() }).openapi('SignedIn');
 
@@ -63,10 +70,7 @@ export function registerSessionRoutes(app: ApiApp, deps: AuthDeps): void {
   app.openapi(createRoute({
     method: 'get', path: '/api/auth/me', tags: ['auth'], summary: 'Who is signed in, with roles, permissions and (for a session) its CSRF token',
     responses: {
-      200: jsonBody(z.object({
-        email: z.string(), display_name: z.string(), via: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()),
-        visible_workflows: z.union([z.literal('all'), z.array(z.string())]), csrf_token: z.string().optional(), token_id: z.string().optional(),
-      }), 'The current person'),
+      200: jsonBody(meSchema, 'The current person'),
       ...problems(401),
     },
   }), async (c) => {

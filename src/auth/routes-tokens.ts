@@ -6,8 +6,8 @@ import { loadAccess } from './principal.js';
 import { createToken, listTokens, revokeToken } from './tokens.js';
 import { getUser } from './users.js';
 
-const tokenSchema = z.object({
-  id: z.string(), user_id: z.string(), user_email: z.string(), name: z.string(), scopes: z.array(z.string()),
+export const tokenSchema = z.object({
+  id: z.string(), user_id: z.string(), user_email: z.string(), name: z.string(), scopes: z.array(z.enum(permissions)),
   created_at: z.string(), expires_at: z.string().nullable(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable(),
 }).openapi('ApiToken');
 

@@ -4,7 +4,11 @@
 import type { Stage } from '../registry/index.js';
 import type { RunStatus } from '../engine/index.js';
 import type { ReviewStatus } from '../review/index.js';
-import type { GlobalRole, Permission, WorkflowRole } from '../auth/index.js';
+import type { auditEventSchema, auditVerdictSchema } from '../audit/index.js';
+import type {
+  GlobalRole, meSchema, passwordLinkSchema, Permission, teamSchema, tokenSchema, userSchema, WorkflowRole, workflowMemberSchema,
+} from '../auth/index.js';
+import type { z } from '../contract/index.js';
 
 export type { Stage, RunStatus, ReviewStatus, GlobalRole, Permission, WorkflowRole };
 
@@ -150,34 +154,14 @@ export interface RunAccepted {
 }
 
 /** One audit event (GET /api/audit, one line of the export). */
-export interface AuditEvent {
-  seq: number;
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  data: Record<string, unknown>;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-  body: string;
-}
+export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 export interface AuditPage {
   events: AuditEvent[];
   next_after_seq: number | null;
 }
 
-export interface AuditVerdict {
-  ok: boolean;
-  checked: number;
-  head: { seq: number; hash: string } | null;
-  first_bad?: { seq: number; id: number | null; problem: string; detail: string };
-}
+export type AuditVerdict = z.infer<typeof auditVerdictSchema>;
 
 // Identity: the lists the CLI checks its arguments against, typed over the server's unions.
 const globalRoleSet: Record<GlobalRole, true> = { admin: true, builder: true, approver: true, reviewer: true, viewer: true };
@@ -192,23 +176,10 @@ export const globalRoleNames = Object.keys(globalRoleSet) as GlobalRole[];
 export const workflowRoleNames = Object.keys(workflowRoleSet) as WorkflowRole[];
 export const permissionNames = Object.keys(permissionSet) as Permission[];
 
-export interface User {
-  id: string;
-  email: string;
-  display_name: string;
-  status: 'active' | 'disabled';
-  roles: GlobalRole[];
-  has_password: boolean;
-  locked_until: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type User = z.infer<typeof userSchema>;
 
 /** A one-time link (30 minutes) for a person to set their password. */
-export interface PasswordLink {
-  url: string;
-  expires_at: string;
-}
+export type PasswordLink = z.infer<typeof passwordLinkSchema>;
 
 export interface UserCreated {
   user: User;
@@ -216,17 +187,7 @@ export interface UserCreated {
   password_link?: PasswordLink;
 }
 
-export interface ApiToken {
-  id: string;
-  user_id: string;
-  user_email: string;
-  name: string;
-  scopes: Permission[];
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+export type ApiToken = z.infer<typeof tokenSchema>;
 
 /** POST /api/tokens: the only answer that ever holds the secret. */
 export interface TokenCreated {
@@ -234,30 +195,9 @@ export interface TokenCreated {
   secret: string;
 }
 
-export interface Team {
-  id: string;
-  name: string;
-  members: string[];
-  created_at: string;
-}
+export type Team = z.infer<typeof teamSchema>;
 
-export interface WorkflowMember {
-  workflow_id: string;
-  member_kind: 'user' | 'team';
-  member: string;
-  role: WorkflowRole;
-  added_by: string;
-  added_at: string;
-}
+export type WorkflowMember = z.infer<typeof workflowMemberSchema>;
 
 /** GET /api/auth/me. */
-export interface Me {
-  email: string;
-  display_name: string;
-  via: 'session' | 'token' | 'local';
-  roles: GlobalRole[];
-  permissions: Permission[];
-  visible_workflows: 'all' | string[];
-  csrf_token?: string;
-  token_id?: string;
-}
+export type Me = z.infer<typeof meSchema>;
