@@ -1,9 +1,10 @@
-// The JSON the Keel API answers, as the CLI reads it (timestamps arrive as ISO strings). Status and
-// stage lists are typed as records over the server's unions so a new value does not compile until
-// the CLI knows it.
-import type { Stage } from '../registry/index.js';
-import type { RunStatus } from '../engine/index.js';
-import type { ReviewStatus } from '../review/index.js';
+// The JSON the Keel API answers, as the CLI reads it: each type is inferred from the schema the
+// route declares (and the OpenAPI document is made from), so the two cannot drift. Status and stage
+// lists are typed as records over the server's unions so a new value does not compile until the
+// CLI knows it.
+import type { deployResultSchema, deploymentSchema, diffSchema, Stage, versionSummarySchema, workflowSchema } from '../registry/index.js';
+import type { attemptSchema, runAcceptedSchema, runDetailSchema, RunStatus, runSchema } from '../engine/index.js';
+import type { ReviewStatus, reviewSchema } from '../review/index.js';
 import type { auditEventSchema, auditVerdictSchema } from '../audit/index.js';
 import type {
   GlobalRole, meSchema, passwordLinkSchema, Permission, teamSchema, tokenSchema, userSchema, WorkflowRole, workflowMemberSchema,
@@ -33,125 +34,27 @@ export interface Problem {
   problems?: Array<{ path: string; message: string; hint?: string }>;
 }
 
-export interface Deployment {
-  workflow_id: string;
-  stage: Stage;
-  version_id: string;
-  version_number: number;
-  paused: boolean;
-  deployed_by: string;
-  deployed_at: string;
-}
+export type Deployment = z.infer<typeof deploymentSchema>;
 
-export interface Workflow {
-  id: string;
-  kind: 'managed' | 'external';
-  title: string;
-  owner: string;
-  team: string | null;
-  risk: 'low' | 'medium' | 'high';
-  latest_version_id: string | null;
-  created_at: string;
-  updated_at: string;
-  deployments: Deployment[];
-}
+export type Workflow = z.infer<typeof workflowSchema>;
 
-export interface VersionSummary {
-  id: string;
-  workflow_id: string;
-  number: number;
-  content_hash: string;
-  source_name: string | null;
-  created_by: string;
-  created_at: string;
-}
+export type VersionSummary = z.infer<typeof versionSummarySchema>;
 
-export interface DeployResult {
-  workflow: Omit<Workflow, 'deployments'>;
-  version: VersionSummary;
-  version_created: boolean;
-  deployment_changed: boolean;
-}
+export type DeployResult = z.infer<typeof deployResultSchema>;
 
-export interface DiffResult {
-  from: string;
-  to: string;
-  changes: Array<{ path: string; change: 'added' | 'removed' | 'changed'; before?: unknown; after?: unknown }>;
-}
+export type DiffResult = z.infer<typeof diffSchema>;
 
-export interface StoredError {
-  code: string;
-  message: string;
-  hint?: string;
-  retriable: boolean;
-}
+export type StoredError = NonNullable<Run['error']>;
 
-export interface Run {
-  id: string;
-  workflow_id: string;
-  version_id: string;
-  stage: Stage;
-  status: RunStatus;
-  wait_reason: string | null;
-  trigger_kind: string;
-  input: unknown;
-  state: Record<string, unknown>;
-  current_step: string | null;
-  output: unknown;
-  error: StoredError | null;
-  claims: number;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+export type Run = z.infer<typeof runSchema>;
 
-export interface Attempt {
-  id: number;
-  step_id: string;
-  kind: string;
-  attempt: number;
-  status: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'waiting';
-  output: unknown;
-  error: StoredError | null;
-  delivery: string | null;
-  idempotency_key: string | null;
-  effect: string | null;
-  next_step: string | null;
-  started_at: string;
-  finished_at: string | null;
-}
+export type Attempt = z.infer<typeof attemptSchema>;
 
-export interface Review {
-  id: string;
-  run_id: string;
-  step_id: string;
-  workflow_id: string;
-  status: ReviewStatus;
-  reason: string;
-  title: string | null;
-  proposed: unknown;
-  decided_output: unknown;
-  comment: string | null;
-  assigned_role: string | null;
-  assigned_to: string | null;
-  due_at: string | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  created_at: string;
-}
+export type Review = z.infer<typeof reviewSchema>;
 
-export interface RunDetail {
-  run: Run;
-  attempts: Attempt[];
-  reviews: Review[];
-}
+export type RunDetail = z.infer<typeof runDetailSchema>;
 
-export interface RunAccepted {
-  run_id: string;
-  status: RunStatus;
-  deduplicated: boolean;
-}
+export type RunAccepted = z.infer<typeof runAcceptedSchema>;
 
 /** One audit event (GET /api/audit, one line of the export). */
 export type AuditEvent = z.infer<typeof auditEventSchema>;

@@ -6,4 +6,4 @@ export { startRun, acceptWebhook, checkInput, type StartRunInput, type WebhookDe
 export { getRun, listRuns, listAttempts, wakeRun, runWorkflowId, type RunFilter, type CreatedRun } from './run-store.js';
 export { runStatuses, terminalStatuses, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
 export type { ActionHandler, ModelProvider, ActionRequest } from './steps/index.js';
-export { registerEngineRoutes, type EngineRouteDeps } from './routes.js';
+export { registerEngineRoutes, runSchema, attemptSchema, runDetailSchema, createdSchema as runAcceptedSchema, type EngineRouteDeps } from './routes.js';

@@ -1,27 +1,29 @@
 import type { Db } from '../db/index.js';
 import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
-import { listReviews } from '../review/index.js';
+import { listReviews, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
 import { runStatuses } from './types.js';
 
 const storedError = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), retriable: z.boolean() }).passthrough();
 
-const runSchema = z.object({
+export const runSchema = z.object({
   id: z.string(), workflow_id: z.string(), version_id: z.string(), stage: stageSchema, status: z.enum(runStatuses),
   wait_reason: z.string().nullable(), trigger_kind: z.enum(['webhook', 'schedule', 'manual']), input: z.unknown(),
   state: z.record(z.string(), z.unknown()), current_step: z.string().nullable(), output: z.unknown(), error: storedError.nullable(),
   claims: z.number().int(), created_at: z.string(), updated_at: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(),
 }).openapi('Run');
 
-const attemptSchema = z.object({
+export const attemptSchema = z.object({
   id: z.number().int(), step_id: z.string(), kind: z.string(), attempt: z.number().int(), worker: z.string(),
   status: z.enum(['running', 'succeeded', 'failed', 'interrupted', 'waiting']), output: z.unknown(), error: storedError.nullable(),
   delivery: z.string().nullable(), idempotency_key: z.string().nullable(), effect: z.string().nullable(), next_step: z.string().nullable(),
   started_at: z.string(), finished_at: z.string().nullable(),
 }).openapi('StepAttempt');
 
-const createdSchema = z.object({ run_id: z.string(), status: z.enum(runStatuses), deduplicated: z.boolean() }).openapi('RunAccepted');
+export const createdSchema = z.object({ run_id: z.string(), status: z.enum(runStatuses), deduplicated: z.boolean() }).openapi('RunAccepted');
+
+export const runDetailSchema = z.object({ run: runSchema, attempts: z.array(attemptSchema), reviews: z.array(reviewSchema) }).openapi('RunDetail');
 
 /** Public view of a run: lease internals (token, owner) stay inside. */
 function publicRun<T extends { lease_token: unknown; lease_owner: unknown; dedupe_key: unknown }>(run: T) {
@@ -73,7 +75,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     method: 'get', path: '/api/runs/{id}', tags: ['runs'], summary: 'One run with every step attempt and its reviews',
     request: { params: z.object({ id: z.string() }) },
     responses: {
-      200: jsonBody(z.object({ run: runSchema, attempts: z.array(attemptSchema), reviews: z.array(z.record(z.string(), z.unknown())) }), 'The run'),
+      200: jsonBody(runDetailSchema, 'The run'),
       ...problems(404),
     },
   }), async (c) => {

@@ -7,4 +7,4 @@ export {
   type WorkflowWithDeployments, type ResolvedDeployment,
 } from './queries.js';
 export { diffDefinitions, type DiffEntry } from './diff.js';
-export { registerRegistryRoutes } from './routes.js';
+export { registerRegistryRoutes, workflowSchema, deploymentSchema, versionSummarySchema, versionSchema, diffSchema, deployResultSchema } from './routes.js';

@@ -5,25 +5,34 @@ import { deployWorkflow } from './deploy.js';
 import { diffDefinitions } from './diff.js';
 import { getVersion, getWorkflow, listVersions, listWorkflows, moveDeployment, setPaused } from './queries.js';
 
-const deploymentSchema = z.object({
+export const deploymentSchema = z.object({
   workflow_id: z.string(), stage: stageSchema, version_id: z.string(), version_number: z.number().int(),
   paused: z.boolean(), deployed_by: z.string(), deployed_at: z.string(),
 }).openapi('Deployment');
 
-const workflowSchema = z.object({
+export const workflowSchema = z.object({
   id: z.string(), kind: z.enum(['managed', 'external']), title: z.string(), owner: z.string(), team: z.string().nullable(),
   risk: z.enum(['low', 'medium', 'high']), latest_version_id: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
   deployments: z.array(deploymentSchema),
 }).openapi('Workflow');
 
-const versionSummarySchema = z.object({
+export const versionSummarySchema = z.object({
   id: z.string(), workflow_id: z.string(), number: z.number().int(), content_hash: z.string(),
   source_name: z.string().nullable(), created_by: z.string(), created_at: z.string(),
 }).openapi('VersionSummary');
 
-const versionSchema = versionSummarySchema.extend({
+export const versionSchema = versionSummarySchema.extend({
   definition: z.record(z.string(), z.unknown()), source: z.string(),
 }).openapi('Version');
+
+export const diffSchema = z.object({
+  from: z.string(), to: z.string(),
+  changes: z.array(z.object({ path: z.string(), change: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() })),
+}).openapi('VersionDiff');
+
+export const deployResultSchema = z.object({
+  workflow: workflowSchema.omit({ deployments: true }), version: versionSummarySchema, version_created: z.boolean(), deployment_changed: z.boolean(),
+}).openapi('DeployResult');
 
 const deployBody = z.object({
   source: z.string().min(1).describe('The workflow file (YAML)'),
@@ -56,7 +65,7 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
     summary: 'Store a version (once per content) and point a stage at it; a file with any problem is never deployed',
     request: { body: { content: { 'application/json': { schema: deployBody } }, required: true } },
     responses: {
-      200: jsonBody(z.object({ workflow: workflowSchema.omit({ deployments: true }), version: versionSummarySchema, version_created: z.boolean(), deployment_changed: z.boolean() }), 'Deployed'),
+      200: jsonBody(deployResultSchema, 'Deployed'),
       ...problems(400, 409, 422),
     },
   }), async (c) => {
@@ -93,7 +102,7 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
     method: 'get', path: '/api/workflows/{id}/diff', tags: ['registry'], summary: 'What changed between two versions',
     request: { params: idParam, query: z.object({ from: z.string(), to: z.string() }) },
     responses: {
-      200: jsonBody(z.object({ from: z.string(), to: z.string(), changes: z.array(z.object({ path: z.string(), change: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() })) }), 'The diff'),
+      200: jsonBody(diffSchema, 'The diff'),
       ...problems(404),
     },
   }), async (c) => {

@@ -6,4 +6,4 @@ export {
   openReview, findReview, retireReview, getReview, listReviews, decideReview, expireOverdueReviews, reviewWorkflowId,
   type OpenReview, type DecideInput, type WakeRun,
 } from './store.js';
-export { registerReviewRoutes } from './routes.js';
+export { registerReviewRoutes, reviewSchema } from './routes.js';

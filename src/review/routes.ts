@@ -3,7 +3,7 @@ import { createRoute, jsonBody, problems, sendJson, visibleWorkflowIds, z, type 
 import { decideReview, getReview, listReviews, type WakeRun } from './store.js';
 import { reviewDecisions, reviewStatuses } from './types.js';
 
-const reviewSchema = z.object({
+export const reviewSchema = z.object({
   id: z.string(), run_id: z.string(), step_id: z.string(), workflow_id: z.string(), status: z.enum(reviewStatuses),
   reason: z.string(), title: z.string().nullable(), proposed: z.unknown(), decided_output: z.unknown(), comment: z.string().nullable(),
   assigned_role: z.string().nullable(), assigned_to: z.string().nullable(), due_at: z.string().nullable(),
