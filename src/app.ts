@@ -45,8 +45,10 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   if (roles.loadWorkflows) await loadWorkflowFiles(db, config, logger);
 
   const onError = (message: string, error: unknown) => logger.error({ error }, message);
+  // One guarded client for the process: workflow actions and the OIDC sign-in both go through it.
+  const egress = createEgressClient({ allowHosts: [...config.egress.allowHosts] });
   const engine = createEngine({
-    db, egress: createEgressClient({ allowHosts: [...config.egress.allowHosts] }),
+    db, egress,
     workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
   });
   if (roles.workers) await engine.startWorkers();
@@ -58,7 +60,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   if (roles.http) {
     const app = createHttpApp({
       db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
-      auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`,
+      auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress,
     });
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));

@@ -13,4 +13,5 @@ export { createToken, listTokens, revokeToken, findLiveToken } from './tokens.js
 export { createSession } from './sessions.js';
 export { firstAdminLink, passwordLink, useSignInLink } from './links.js';
 export type { AuthDeps } from './deps.js';
+export type { OidcSettings } from './oidc.js';
 export { registerAuthRoutes } from './routes.js';

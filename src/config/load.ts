@@ -65,7 +65,15 @@ const envStrings: Array<[string, string[]]> = [
   ['KEEL_URL', ['apiUrl']],
   ['KEEL_TOKEN', ['apiToken']],
   ['KEEL_PUBLIC_URL', ['auth', 'publicUrl']],
+  ['KEEL_OIDC_ISSUER', ['auth', 'oidc', 'issuer']],
+  ['KEEL_OIDC_CLIENT_ID', ['auth', 'oidc', 'clientId']],
+  ['KEEL_OIDC_CLIENT_SECRET', ['auth', 'oidc', 'clientSecret']],
 ];
+/**
+ * Secrets of Keel itself, mapped to their own settings above. They stay out of `secrets`, which
+ * workflow files may name: a workflow must not be able to borrow the sign-in client's secret.
+ */
+const ownSecrets = new Set(['KEEL_OIDC_CLIENT_SECRET']);
 const envBooleans: Array<[string, string[]]> = [
   ['KEEL_DB_FSYNC', ['database', 'fsync']],
   ['KEEL_WORKERS', ['workers', 'enabled']],
@@ -95,7 +103,7 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   // Secrets that workflow files name (`secret: { env: NAME }`) are captured here, once.
   const secrets: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith('KEEL_') && value !== undefined && /SECRET/.test(name)) secrets[name] = value;
+    if (name.startsWith('KEEL_') && value !== undefined && /SECRET/.test(name) && !ownSecrets.has(name)) secrets[name] = value;
   }
   if (Object.keys(secrets).length > 0) out.secrets = secrets;
   return out;

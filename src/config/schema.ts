@@ -47,6 +47,37 @@ export const egressSection = z
   })
   .strict();
 
+/**
+ * Single sign-on with an OpenID Connect provider (Okta, Entra ID, Google Workspace, Keycloak, ...).
+ * Keel is a confidential client using the authorization code flow with PKCE; register
+ * `<publicUrl>/api/auth/oidc/callback` as its redirect URI at the provider.
+ */
+export const oidcSection = z
+  .object({
+    /** The issuer URL; its `/.well-known/openid-configuration` is read on first use (KEEL_OIDC_ISSUER). */
+    issuer: z.string().url().describe('The OpenID provider\'s issuer URL (KEEL_OIDC_ISSUER).'),
+    clientId: z.string().min(1).describe('The client id Keel is registered under at the provider (KEEL_OIDC_CLIENT_ID).'),
+    /**
+     * The client secret (KEEL_OIDC_CLIENT_SECRET; keep it out of keel.yaml). It also keys the
+     * encryption of the short-lived sign-in cookie, so every API process sharing it can finish a
+     * sign-in another one started. Never logged, never in an answer.
+     */
+    clientSecret: z.string().min(1).describe('The client secret (KEEL_OIDC_CLIENT_SECRET); set it in the environment, not in keel.yaml.'),
+    scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile'])
+      .refine((s) => s.includes('openid'), 'must include openid')
+      .describe('Scopes asked for; must include openid, and email for the email claim.'),
+    /** The text of the sign-in button. */
+    label: z.string().min(1).max(80).default('Sign in with single sign-on'),
+    /** Plain-http issuers are refused unless this is set: for a provider on loopback in tests and development only. */
+    allowInsecureHttp: z.boolean().default(false),
+    /**
+     * Email domains whose people get an account (with no roles) on their first sign-in, when the
+     * provider says their email is verified. Empty: only existing users may sign in (no open sign-up).
+     */
+    autoCreateDomains: z.array(z.string().min(1).transform((d) => d.trim().toLowerCase().replace(/^@/, ''))).default([]),
+  })
+  .strict();
+
 /** Sign-in and sessions. */
 export const authSection = z
   .object({
@@ -58,6 +89,8 @@ export const authSection = z
     lockoutFailures: z.number().int().min(1).default(5).describe('Failed sign-ins in a row that lock an account.'),
     lockoutMinutes: z.number().min(1).default(15),
     signInAttemptsPerMinute: z.number().int().min(1).default(10).describe('Sign-in attempts one address may make per minute.'),
+    /** OpenID Connect sign-in for teams; unset means password sign-in only. */
+    oidc: oidcSection.optional(),
   })
   .strict();
 

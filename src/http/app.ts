@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import { createEgressClient, egressFetch, type EgressClient } from '../connectors/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
@@ -10,7 +11,7 @@ import { KeelError } from '../errors.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { renderDocsPage } from './docs-page.js';
-import { problemResponse } from './errors.js';
+import { problemResponse, statusFor } from './errors.js';
 
 export interface HttpDeps {
   db: Db;
@@ -25,6 +26,12 @@ export interface HttpDeps {
    * person. Never set for a server that listens on a socket.
    */
   local?: Access;
+  /**
+   * The guarded client outbound calls of the HTTP process use (OIDC discovery and code exchange).
+   * Unset: one that allows no private address, so a provider on a private network needs it passed
+   * with egress.allowHosts.
+   */
+  egress?: EgressClient;
   logError(message: string, error: unknown): void;
 }
 
@@ -66,6 +73,8 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),
+    oidc: policy.oidc ? { settings: policy.oidc, fetch: egressFetch(deps.egress ?? createEgressClient()) } : undefined,
+    statusFor, logError: deps.logError,
   });
 
   const document = () => app.getOpenAPI31Document({
