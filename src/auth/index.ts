@@ -15,3 +15,7 @@ export { firstAdminLink, passwordLink, useSignInLink } from './links.js';
 export type { AuthDeps } from './deps.js';
 export type { OidcSettings } from './oidc.js';
 export { registerAuthRoutes } from './routes.js';
+// The answers' schemas, so that clients (the CLI) infer their types instead of repeating them.
+export { userSchema, meSchema } from './routes-session.js';
+export { tokenSchema } from './routes-tokens.js';
+export { teamSchema, memberSchema as workflowMemberSchema, linkSchema as passwordLinkSchema } from './routes-people.js';
