@@ -1,4 +1,6 @@
 // Configuration: one typed, frozen object read once at boot (flags > KEEL_* env > keel.yaml > defaults)
 // and passed down explicitly. Nothing else in Keel reads process.env.
-export { loadConfig, type LoadConfigInput } from './load.js';
-export { configSchema, type Config } from './schema.js';
+export { loadConfig, defaultKeyEnv, type LoadConfigInput } from './load.js';
+export {
+  configSchema, type Config, type ModelConfig, type LanguageModelConfig, type ClassifierModelConfig, type EmbeddingModelConfig,
+} from './schema.js';

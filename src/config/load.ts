@@ -22,7 +22,7 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   const env = input.env ?? {};
   const fromFile = readConfigFile(input.file ?? 'keel.yaml', input.fileRequired ?? false);
   const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), input.flags ?? {});
-  const parsed = configSchema.safeParse(merged);
+  const parsed = configSchema.safeParse(withModelsFromEnv(merged, env));
   if (!parsed.success) {
     throw new KeelError('invalid_input', 'The configuration is invalid.', {
       hint: 'Fix keel.yaml, the KEEL_* environment variables or the flags named below.',
@@ -107,6 +107,34 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   }
   if (Object.keys(secrets).length > 0) out.secrets = secrets;
   return out;
+}
+
+/** The environment variable a provider's key is read from when the model names none. */
+export const defaultKeyEnv = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', 'openai-compatible': 'KEEL_OPENAI_API_KEY' } as const;
+
+/**
+ * Adds the `default` model when the configuration names none: a real provider as soon as its key
+ * or base URL is in the environment, so a workflow switches to an LLM without any file changing;
+ * otherwise the offline template model. Then captures every provider key the models name.
+ */
+function withModelsFromEnv(merged: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, unknown> {
+  const models = { ...(isPlainObject(merged.models) ? merged.models : {}) };
+  if (!('default' in models)) {
+    const id = env.KEEL_DEFAULT_MODEL;
+    if (env.OPENAI_API_KEY) models.default = { provider: 'openai', model: id ?? 'gpt-4o-mini', ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}) };
+    else if (env.KEEL_OPENAI_BASE_URL) models.default = { provider: 'openai-compatible', model: id ?? 'llama3.2', baseUrl: env.KEEL_OPENAI_BASE_URL };
+    else if (env.ANTHROPIC_API_KEY) models.default = { provider: 'anthropic', model: id ?? 'claude-3-5-haiku-latest' };
+    else models.default = { provider: 'template' };
+  }
+  const keys: Record<string, string> = {};
+  const retrieval = isPlainObject(merged.retrieval) ? merged.retrieval : {};
+  for (const model of [...Object.values(models), retrieval.embeddingModel]) {
+    if (!isPlainObject(model) || typeof model.provider !== 'string' || !(model.provider in defaultKeyEnv)) continue;
+    const name = typeof model.apiKeyEnv === 'string' ? model.apiKeyEnv : defaultKeyEnv[model.provider as keyof typeof defaultKeyEnv];
+    const value = env[name];
+    if (value) keys[name] = value;
+  }
+  return { ...merged, models, providerKeys: keys };
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

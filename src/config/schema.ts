@@ -94,6 +94,87 @@ export const authSection = z
   })
   .strict();
 
+
+const envName = () => z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: 'must be the NAME of an environment variable' });
+
+/** Prices in US dollars per million tokens, as providers publish them; 0 when unknown. */
+export const modelPriceSchema = z
+  .object({
+    inputPerMillion: z.number().min(0).default(0).describe('USD per 1,000,000 input tokens.'),
+    outputPerMillion: z.number().min(0).default(0).describe('USD per 1,000,000 output tokens.'),
+  })
+  .strict();
+
+export const modelParametersSchema = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    maxOutputTokens: z.number().int().min(1).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+export const modelRetriesSchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(3).describe('Tries per model for no answer, 429, 5xx and network errors.'),
+    backoffMs: z.number().int().min(0).default(1_000),
+    maxBackoffMs: z.number().int().min(0).default(30_000).describe('Also caps how long a Retry-After is honoured.'),
+  })
+  .strict();
+
+/** Settings every language model shares, whatever its provider. */
+const languageModelFields = {
+  model: z.string().min(1).describe("The provider's model id, e.g. gpt-4o-mini."),
+  baseUrl: z.string().url().optional().describe('API base URL; required for openai-compatible servers (Ollama, vLLM, llama.cpp, LM Studio).'),
+  /** The environment variable holding the API key; read once at start, never logged. */
+  apiKeyEnv: envName().optional(),
+  parameters: modelParametersSchema.default({}),
+  price: modelPriceSchema.default(modelPriceSchema.parse({})),
+  timeoutMs: z.number().int().min(100).default(60_000).describe('No answer within this long counts as no response.'),
+  retries: modelRetriesSchema.default(modelRetriesSchema.parse({})),
+  fallbacks: z.array(z.string().min(1)).default([]).describe('Models tried in order when this one fails.'),
+};
+
+export const languageModelSchema = z.discriminatedUnion('provider', [
+  z.object({ provider: z.literal('openai'), ...languageModelFields }).strict(),
+  z.object({ provider: z.literal('anthropic'), ...languageModelFields }).strict(),
+  z.object({ provider: z.literal('openai-compatible'), ...languageModelFields, baseUrl: z.string().url() }).strict(),
+]);
+
+/** A local text classifier Keel trains from a labelled CSV or JSONL file (no network, no GPU). */
+export const classifierModelSchema = z
+  .object({
+    provider: z.literal('classifier'),
+    dataset: z.string().min(1).describe('Labelled CSV or JSONL file, relative to the working folder.'),
+    textColumn: z.string().min(1).default('text'),
+    labelColumn: z.string().min(1).default('label'),
+  })
+  .strict();
+
+/** Renders the step's prompt or template without calling any model: the offline default. */
+export const templateModelSchema = z.object({ provider: z.literal('template') }).strict();
+
+export const modelSchema = z.discriminatedUnion('provider', [
+  ...languageModelSchema.options, classifierModelSchema, templateModelSchema,
+]);
+
+/** Library retrieval; similarity search needs an embedding model, full-text search does not. */
+export const retrievalSection = z
+  .object({
+    embeddingModel: z
+      .object({
+        provider: z.enum(['openai', 'openai-compatible']),
+        model: z.string().min(1),
+        baseUrl: z.string().url().optional(),
+        apiKeyEnv: envName().optional(),
+        dimensions: z.number().int().min(1).max(4096),
+        timeoutMs: z.number().int().min(100).default(30_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     database: databaseSection.default(databaseSection.parse({})),
@@ -106,6 +187,15 @@ export const configSchema = z
     apiUrl: z.string().url().default('http://127.0.0.1:4300'),
     /** The API token the CLI sends to that server (KEEL_TOKEN); never logged. */
     apiToken: z.string().min(1).optional(),
+    /**
+     * Named models steps refer to. `default` always exists: from OPENAI_API_KEY, KEEL_OPENAI_BASE_URL
+     * or ANTHROPIC_API_KEY when one is set, else the offline template model.
+     */
+    models: z.record(z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, { error: 'model names use a-z, 0-9, _, . and -' }), modelSchema).default({}),
+    retrieval: retrievalSection.default(retrievalSection.parse({})),
+    /** API keys of model providers by environment variable name, captured once at load; never logged. */
+    providerKeys: z.record(z.string(), z.string()).default({}),
+    promptsDir: z.string().default('prompts').describe('Instruction library files (prompts and documents) loaded at start.'),
     workflowsDir: z.string().default('workflows').describe('Workflow files loaded and deployed at start.'),
     loadStage: z.enum(['design', 'testing', 'sandbox', 'production']).default('production')
       .describe('Stage the workflow files of workflowsDir are deployed to at start.'),
@@ -121,3 +211,7 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type LanguageModelConfig = z.infer<typeof languageModelSchema>;
+export type ClassifierModelConfig = z.infer<typeof classifierModelSchema>;
+export type EmbeddingModelConfig = NonNullable<z.infer<typeof retrievalSection>['embeddingModel']>;
