@@ -85,6 +85,72 @@ CREATE TABLE deployments (
   CONSTRAINT deployments_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
 
+CREATE TABLE library_documents (
+  version_id text NOT NULL,
+  title text NOT NULL,
+  doc_type text NOT NULL,
+  tags text[] NOT NULL DEFAULT '{}'::text[],
+  body text NOT NULL,
+  search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((title || ' '::text) || body))) STORED,
+  CONSTRAINT library_documents_doc_type_check CHECK ((doc_type = ANY (ARRAY['policy'::text, 'definition'::text, 'faq'::text, 'other'::text]))),
+  CONSTRAINT library_documents_pkey PRIMARY KEY (version_id),
+  CONSTRAINT library_documents_version_id_fkey FOREIGN KEY (version_id) REFERENCES library_versions(id)
+);
+CREATE INDEX library_documents_search ON public.library_documents USING gin (search);
+
+CREATE TABLE library_embeddings (
+  version_id text NOT NULL,
+  model text NOT NULL,
+  dimensions integer NOT NULL,
+  embedding real[] NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT library_embeddings_check CHECK ((cardinality(embedding) = dimensions)),
+  CONSTRAINT library_embeddings_dimensions_check CHECK ((dimensions >= 1)),
+  CONSTRAINT library_embeddings_pkey PRIMARY KEY (version_id, model),
+  CONSTRAINT library_embeddings_version_id_fkey FOREIGN KEY (version_id) REFERENCES library_versions(id)
+);
+
+CREATE TABLE library_entries (
+  name text NOT NULL,
+  kind text NOT NULL,
+  latest_version_id text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT library_entries_kind_check CHECK ((kind = ANY (ARRAY['prompt'::text, 'document'::text]))),
+  CONSTRAINT library_entries_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE library_labels (
+  name text NOT NULL,
+  label text NOT NULL,
+  version_id text NOT NULL,
+  moved_by text NOT NULL,
+  moved_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT library_labels_name_fkey FOREIGN KEY (name) REFERENCES library_entries(name),
+  CONSTRAINT library_labels_pkey PRIMARY KEY (name, label),
+  CONSTRAINT library_labels_version_id_fkey FOREIGN KEY (version_id) REFERENCES library_versions(id)
+);
+CREATE INDEX library_labels_version ON public.library_labels USING btree (version_id);
+
+CREATE TABLE library_versions (
+  id text NOT NULL,
+  name text NOT NULL,
+  kind text NOT NULL,
+  number integer NOT NULL,
+  content_hash text NOT NULL,
+  content jsonb NOT NULL,
+  source text NOT NULL,
+  source_name text,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT library_versions_kind_check CHECK ((kind = ANY (ARRAY['prompt'::text, 'document'::text]))),
+  CONSTRAINT library_versions_name_content_hash_key UNIQUE (name, content_hash),
+  CONSTRAINT library_versions_name_fkey FOREIGN KEY (name) REFERENCES library_entries(name),
+  CONSTRAINT library_versions_name_number_key UNIQUE (name, number),
+  CONSTRAINT library_versions_number_check CHECK ((number >= 1)),
+  CONSTRAINT library_versions_pkey PRIMARY KEY (id)
+);
+
 CREATE TABLE reviews (
   id text NOT NULL,
   run_id text NOT NULL,
