@@ -10,6 +10,11 @@ export interface PgliteOptions {
   fsync: boolean;
   /** A dumped data folder to start from instead of running initdb (tests and benchmarks clone one). */
   template?: Blob;
+  /**
+   * Load the pgvector extension (vector similarity for library search). Loading it only makes it
+   * available; the library installs it (CREATE EXTENSION) the first time it searches by vector.
+   */
+  vector?: boolean;
 }
 
 /**
@@ -21,8 +26,10 @@ export async function openPglite(options: PgliteOptions): Promise<Db & { dumpDat
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   let pg: PGlite;
   try {
+    const extensions = options.vector ? { vector: (await import('@electric-sql/pglite-pgvector')).vector } : undefined;
     pg = await PGlite.create({
       dataDir: options.dataDir,
+      extensions,
       loadDataDir: options.template,
       relaxedDurability: !options.fsync,
       startParams: pgliteStartParams(options.fsync),
