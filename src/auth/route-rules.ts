@@ -74,6 +74,16 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),
   'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': on('reviews:decide', { workflow: 'workflow' }),
 
+  // The instruction library is shared by every workflow: anyone who may read some workflow may read
+  // it; storing a version or moving a label changes what every workflow using it runs next, so it
+  // needs the deploy permission everywhere (a global builder or admin), not an owner of one workflow.
+  'GET /api/prompts': on('workflows:read', 'somewhere'),
+  'GET /api/prompts/version': on('workflows:read', 'somewhere'),
+  'GET /api/prompts/diff': on('workflows:read', 'somewhere'),
+  'GET /api/library/search': on('workflows:read', 'somewhere'),
+  'POST /api/prompts/labels': on('workflows:deploy', 'global'),
+  'POST /api/prompts/deploy': on('workflows:deploy', 'global'),
+
   'GET /api/audit': on('audit:read', 'global'),
   'GET /api/audit/export': on('audit:read', 'global'),
   'GET /api/audit/verify': on('audit:read', 'global'),

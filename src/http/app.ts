@@ -8,6 +8,7 @@ import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
 import { KeelError } from '../errors.js';
+import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { renderDocsPage } from './docs-page.js';
@@ -32,6 +33,8 @@ export interface HttpDeps {
    * with egress.allowHosts.
    */
   egress?: EgressClient;
+  /** The instruction library's search: with an embedding function it ranks by vectors where it can. */
+  library?: Omit<LibraryRouteDeps, 'db'>;
   logError(message: string, error: unknown): void;
 }
 
@@ -70,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
   registerReviewRoutes(app, deps.db, wakeRun);
   registerAuditRoutes(app, deps.db);
+  registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),

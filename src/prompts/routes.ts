@@ -74,7 +74,7 @@ export function registerLibraryRoutes(app: ApiApp, deps: LibraryRouteDeps): void
   app.openapi(createRoute({
     method: 'get', path: '/api/prompts', tags: ['library'], summary: 'Every library entry with its versions and labels',
     request: { query: z.object({ kind: z.enum(libraryKinds).optional() }) },
-    responses: { 200: jsonBody(z.object({ entries: z.array(libraryEntrySchema) }), 'The library') },
+    responses: { 200: jsonBody(z.object({ entries: z.array(libraryEntrySchema) }), 'The library'), ...problems(422) },
   }), async (c) => sendJson(c, { entries: await listLibrary(db, { kind: c.req.valid('query').kind }) }));
 
   app.openapi(createRoute({
@@ -98,7 +98,7 @@ export function registerLibraryRoutes(app: ApiApp, deps: LibraryRouteDeps): void
   app.openapi(createRoute({
     method: 'post', path: '/api/prompts/labels', tags: ['library'], summary: 'Point a label (production, staging, ...) at a version',
     request: { body: { content: { 'application/json': { schema: labelMoveSchema } }, required: true } },
-    responses: { 200: jsonBody(libraryLabelMovedSchema, 'Where the label points now'), ...problems(404, 422) },
+    responses: { 200: jsonBody(libraryLabelMovedSchema, 'Where the label points now'), ...problems(403, 404, 422) },
   }), async (c) => {
     const body = c.req.valid('json');
     return sendJson(c, await moveLibraryLabel(db, { ...body, actor: c.get('actor') }));
@@ -108,7 +108,7 @@ export function registerLibraryRoutes(app: ApiApp, deps: LibraryRouteDeps): void
     method: 'post', path: '/api/prompts/deploy', tags: ['library'],
     summary: 'Store a version of a library file (once per content), optionally moving a label; a file with any problem is never stored',
     request: { body: { content: { 'application/json': { schema: deployBody } }, required: true } },
-    responses: { 200: jsonBody(libraryDeployResultSchema, 'Deployed'), ...problems(409, 422) },
+    responses: { 200: jsonBody(libraryDeployResultSchema, 'Deployed'), ...problems(403, 409, 422) },
   }), async (c) => {
     const body = c.req.valid('json');
     const r = await deployLibraryEntry(db, { source: body.source, sourceName: body.source_name, label: body.label, actor: c.get('actor') });
@@ -134,7 +134,7 @@ export function registerLibraryRoutes(app: ApiApp, deps: LibraryRouteDeps): void
     if (bad.length > 0) {
       throw new KeelError('invalid_input', `Unknown document type ${bad.join(', ')}.`, { problems: [{ path: 'query.types', message: `must be among ${documentTypes.join(', ')}` }] });
     }
-    const results = await searchDocuments(db, { query: q.q, limit: q.limit, types: types as DocumentType[] | undefined, tags: splitList(q.tags), label: q.label, embeddingModel: deps.embeddingModel }, deps.embed);
+    const results = await searchDocuments(db, { query: q.q, limit: q.limit, types: types as DocumentType[] | undefined, tags: splitList(q.tags), label: q.label, embeddingModel: deps.embeddingModel, includeBody: false }, deps.embed);
     return sendJson(c, { results });
   });
 }
