@@ -9,6 +9,7 @@ import type { auditEventSchema, auditVerdictSchema } from '../audit/index.js';
 import type {
   GlobalRole, meSchema, passwordLinkSchema, Permission, teamSchema, tokenSchema, userSchema, WorkflowRole, workflowMemberSchema,
 } from '../auth/index.js';
+import type { libraryDiffSchema, libraryEntrySchema, libraryLabelMovedSchema, libraryVersionSchema } from '../prompts/index.js';
 import type { z } from '../contract/index.js';
 
 export type { Stage, RunStatus, ReviewStatus, GlobalRole, Permission, WorkflowRole };
@@ -104,3 +105,9 @@ export type WorkflowMember = z.infer<typeof workflowMemberSchema>;
 
 /** GET /api/auth/me. */
 export type Me = z.infer<typeof meSchema>;
+
+/** The instruction library (GET /api/prompts and friends). */
+export type LibraryEntry = z.infer<typeof libraryEntrySchema>;
+export type LibraryVersion = z.infer<typeof libraryVersionSchema>;
+export type LibraryDiff = z.infer<typeof libraryDiffSchema>;
+export type LibraryLabelMoved = z.infer<typeof libraryLabelMovedSchema>;
