@@ -25,6 +25,7 @@ export const errorCodes = [
   'provider_rate_limited',
   'outcome_unknown',
   'review_expired',
+  'budget_exceeded',
   'misconfigured',
   'internal',
 ] as const;

@@ -30,6 +30,7 @@ export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown'
     case 'egress_refused':
     case 'provider_rate_limited':
     case 'review_expired':
+    case 'budget_exceeded':
     case 'misconfigured':
     case 'internal':
       return 'failed';

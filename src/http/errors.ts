@@ -27,6 +27,7 @@ const statusByCode: Record<ErrorCode, number> = {
   provider_rate_limited: 429,
   outcome_unknown: 409,
   review_expired: 409,
+  budget_exceeded: 409,
   misconfigured: 503,
   internal: 500,
 };

@@ -95,14 +95,58 @@ export const routeStepSchema = z
   })
   .strict();
 
+/** Where a model or classify step sends an answer it cannot act on (low confidence, malformed, none). */
+export const stepReviewSchema = z
+  .object({
+    role: nonEmpty().optional(),
+    user: nonEmpty().optional(),
+    due: duration().default('24h'),
+    title: nonEmpty().optional(),
+  })
+  .strict()
+  .describe('Who reviews an answer the step cannot use by itself, and by when');
+
+/** A reference to an entry of the instruction library: `name`, `name@label` or `name@3`. */
+export const libraryRefPattern = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*(@([a-z][a-z0-9_-]*|[1-9][0-9]*))?$/;
+const libraryRef = () =>
+  z.string().regex(libraryRefPattern, { error: 'must be a library name such as support/reply, optionally with @label or @version' });
+
 export const modelStepSchema = z
   .object({
     ...common,
     kind: z.literal('model'),
-    model: nonEmpty().describe('Name of a model configuration; `template` is built in'),
-    prompt: nonEmpty().optional().describe('Name of a prompt in the instruction library'),
-    template: z.string().optional().describe('LiquidJS template; required when model is `template`'),
-    output_schema: jsonSchemaObject.optional(),
+    model: nonEmpty().optional().describe("Name of a model configuration; the prompt's model, else `default`"),
+    prompt: libraryRef().optional().describe('Prompt from the instruction library: name, name@label or name@version'),
+    template: z.string().optional().describe('Inline LiquidJS template, for a step without a library prompt'),
+    variables: nonEmpty().optional().describe('JSONata over { input, steps, run } giving the template variables; the whole scope when absent'),
+    output_schema: jsonSchemaObject.optional().describe("JSON Schema the answer must match; overrides the prompt's"),
+    min_confidence: z.number().min(0).max(1).optional().describe('Answers whose `confidence` is below this go to review (low_confidence)'),
+    on_failure: z.enum(['review', 'fail']).default('review').describe('What a malformed answer or no answer does once every fallback failed'),
+    review: stepReviewSchema.prefault({}),
+  })
+  .strict();
+
+export const classifyStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('classify'),
+    model: nonEmpty().describe('A classifier model, or a language model given `labels`'),
+    text: nonEmpty().describe('JSONata over { input, steps, run } giving the text to classify'),
+    labels: z.array(nonEmpty()).min(2).optional().describe('The labels a language model chooses from'),
+    min_confidence: z.number().min(0).max(1).optional().describe('Labels whose confidence is below this go to review (low_confidence)'),
+    review: stepReviewSchema.prefault({}),
+  })
+  .strict();
+
+export const retrieveStepSchema = z
+  .object({
+    ...common,
+    kind: z.literal('retrieve'),
+    query: nonEmpty().describe('JSONata over { input, steps, run } giving the search text'),
+    limit: z.number().int().min(1).max(20).default(3),
+    types: z.array(z.enum(['policy', 'definition', 'faq', 'other'])).optional().describe('Only documents of these types'),
+    tags: z.array(nonEmpty()).optional().describe('Only documents carrying one of these tags'),
+    label: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('production').describe('Which label of each document is searched'),
   })
   .strict();
 
@@ -147,12 +191,14 @@ export const httpActionConfigSchema = z
   })
   .strict();
 
-export const stepKinds = ['transform', 'route', 'model', 'review', 'action'] as const;
+export const stepKinds = ['transform', 'route', 'model', 'classify', 'retrieve', 'review', 'action'] as const;
 
 export const stepSchema = z.discriminatedUnion('kind', [
   transformStepSchema,
   routeStepSchema,
   modelStepSchema,
+  classifyStepSchema,
+  retrieveStepSchema,
   reviewStepSchema,
   actionStepSchema,
 ]);
@@ -197,6 +243,22 @@ export const runbookSchema = z
   })
   .strict();
 
+const spendLimit = () =>
+  z
+    .object({
+      tokens: z.number().int().min(1).optional().describe('Input plus output tokens'),
+      cost: z.number().min(0).optional().describe('US dollars, from the configured model prices'),
+    })
+    .strict();
+
+export const budgetSchema = z
+  .object({
+    per_run: spendLimit().optional(),
+    per_day: spendLimit().optional().describe('Per UTC day, over every run of the workflow'),
+  })
+  .strict()
+  .describe('Caps on model spending; a run that would pass one stops and goes to review');
+
 export const workflowKinds = ['managed', 'external'] as const;
 export const riskLevels = ['low', 'medium', 'high'] as const;
 
@@ -217,6 +279,7 @@ export const workflowSchema = z
     approval: approvalSchema.optional(),
     access: z.array(accessSchema).default([]),
     metric: metricSchema.optional(),
+    budget: budgetSchema.optional(),
     exclusions: z.array(z.string()).default([]),
     runbook: runbookSchema.optional(),
   })
@@ -240,6 +303,10 @@ export type TransformStep = z.output<typeof transformStepSchema>;
 export type RouteStep = z.output<typeof routeStepSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type ModelStep = z.output<typeof modelStepSchema>;
+export type ClassifyStep = z.output<typeof classifyStepSchema>;
+export type RetrieveStep = z.output<typeof retrieveStepSchema>;
+export type StepReviewSpec = z.output<typeof stepReviewSchema>;
+export type BudgetSpec = z.output<typeof budgetSchema>;
 export type ReviewStep = z.output<typeof reviewStepSchema>;
 export type AssignSpec = z.output<typeof assignSchema>;
 export type ActionStep = z.output<typeof actionStepSchema>;

@@ -10,6 +10,7 @@ import {
   httpActionConfigSchema,
   type ApprovalRule,
   type StepSpec,
+  type StepReviewSpec,
   type TriggerSpec,
   type WorkflowKind,
   type WorkflowSpec,
@@ -169,12 +170,21 @@ function stepProblems(w: CheckableWorkflow): SpecProblem[] {
         ref(step.default, [...at, 'default']);
         break;
       case 'model':
-        if (step.model === 'template' && step.template === undefined) {
-          out.push({ path: [...at, 'template'], message: 'the `template` model needs a `template`', hint: 'add `template:` with LiquidJS text, e.g. "Hello {{ input.name }}"' });
+        if (step.template !== undefined && step.prompt !== undefined) {
+          out.push({ path: [...at, 'template'], message: 'a model step takes a `prompt` or a `template`, not both', hint: 'keep the library prompt and remove the inline template, or the other way round' });
         } else if (step.template === undefined && step.prompt === undefined) {
           out.push({ path: [...at, 'prompt'], message: 'a model step needs a `prompt` or a `template`', hint: 'name a prompt from the instruction library, or write a template' });
         }
+        if (step.variables !== undefined) out.push(...expressionProblem('jsonata', step.variables, [...at, 'variables']));
         if (step.output_schema) out.push(...schemaProblems(step.output_schema, [...at, 'output_schema']));
+        out.push(...stepReviewProblems(step.review, [...at, 'review']));
+        break;
+      case 'classify':
+        out.push(...expressionProblem('jsonata', step.text, [...at, 'text']));
+        out.push(...stepReviewProblems(step.review, [...at, 'review']));
+        break;
+      case 'retrieve':
+        out.push(...expressionProblem('jsonata', step.query, [...at, 'query']));
         break;
       case 'review':
         if (step.show !== undefined) out.push(...expressionProblem('jsonata', step.show, [...at, 'show']));
@@ -191,6 +201,13 @@ function stepProblems(w: CheckableWorkflow): SpecProblem[] {
 
   if (graphSound) out.push(...graphProblems(steps.filter((s) => s !== undefined)));
   return out;
+}
+
+function stepReviewProblems(review: StepReviewSpec, at: PathSegment[]): SpecProblem[] {
+  if (review.role !== undefined && review.user !== undefined) {
+    return [{ path: at, message: 'name a `role` or a `user` for the review, not both', hint: 'e.g. review: { role: reviewer, due: 4h }' }];
+  }
+  return [];
 }
 
 function httpProblems(config: Record<string, unknown>, delivery: string, at: PathSegment[]): SpecProblem[] {
