@@ -55,6 +55,22 @@ CREATE INDEX audit_events_subject_seq ON public.audit_events USING btree (subjec
 CREATE TRIGGER audit_events_append_only BEFORE INSERT OR DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
 
+CREATE TABLE classifier_versions (
+  id text NOT NULL,
+  model text NOT NULL,
+  number integer NOT NULL,
+  dataset_hash text NOT NULL,
+  dataset_name text NOT NULL,
+  artifact bytea NOT NULL,
+  labels jsonb NOT NULL,
+  info jsonb NOT NULL DEFAULT '{}'::jsonb,
+  trained_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT classifier_versions_model_dataset_hash_key UNIQUE (model, dataset_hash),
+  CONSTRAINT classifier_versions_model_number_key UNIQUE (model, number),
+  CONSTRAINT classifier_versions_pkey PRIMARY KEY (id)
+);
+
 CREATE TABLE deployment_history (
   id bigint NOT NULL DEFAULT nextval('deployment_history_id_seq'::regclass),
   workflow_id text NOT NULL,
@@ -151,6 +167,34 @@ CREATE TABLE library_versions (
   CONSTRAINT library_versions_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE model_calls (
+  id bigint NOT NULL DEFAULT nextval('model_calls_id_seq'::regclass),
+  run_id text NOT NULL,
+  step_id text NOT NULL,
+  workflow_id text NOT NULL,
+  model text NOT NULL,
+  provider text NOT NULL,
+  model_id text NOT NULL,
+  response_model text,
+  purpose text NOT NULL,
+  attempt integer NOT NULL,
+  tokens_in integer NOT NULL DEFAULT 0,
+  tokens_out integer NOT NULL DEFAULT 0,
+  cost_usd double precision NOT NULL DEFAULT 0,
+  latency_ms integer NOT NULL,
+  error_class text,
+  error_message text,
+  http_status integer,
+  answer jsonb,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT model_calls_pkey PRIMARY KEY (id),
+  CONSTRAINT model_calls_purpose_check CHECK ((purpose = ANY (ARRAY['call'::text, 'repair'::text, 'classify'::text]))),
+  CONSTRAINT model_calls_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
+  CONSTRAINT model_calls_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX model_calls_run ON public.model_calls USING btree (run_id, step_id, id);
+CREATE INDEX model_calls_workflow_day ON public.model_calls USING btree (workflow_id, created_at);
+
 CREATE TABLE reviews (
   id text NOT NULL,
   run_id text NOT NULL,
@@ -169,6 +213,7 @@ CREATE TABLE reviews (
   decided_at timestamp with time zone,
   retired_at timestamp with time zone,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
+  context jsonb,
   CONSTRAINT reviews_pkey PRIMARY KEY (id),
   CONSTRAINT reviews_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
   CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'edited'::text, 'rejected'::text, 'expired'::text]))),
@@ -357,6 +402,7 @@ CREATE TABLE workflow_versions (
   source_name text,
   created_by text NOT NULL,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
+  library_versions jsonb NOT NULL DEFAULT '{}'::jsonb,
   CONSTRAINT workflow_versions_pkey PRIMARY KEY (id),
   CONSTRAINT workflow_versions_workflow_id_content_hash_key UNIQUE (workflow_id, content_hash),
   CONSTRAINT workflow_versions_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id),

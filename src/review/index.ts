@@ -1,7 +1,7 @@
 // The review slice owns review tasks: a proposed output waiting for a person, decided once by
 // approve, edit or reject (expired when its due time passes). SLAs, escalation and the approval
 // boundary grow here in the review issue.
-export { reviewStatuses, reviewDecisions, type ReviewRow, type ReviewStatus, type ReviewDecision } from './types.js';
+export { reviewStatuses, reviewDecisions, reviewReasons, type ReviewRow, type ReviewStatus, type ReviewDecision, type ReviewReason } from './types.js';
 export {
   openReview, findReview, retireReview, getReview, listReviews, decideReview, expireOverdueReviews, reviewWorkflowId,
   type OpenReview, type DecideInput, type WakeRun,

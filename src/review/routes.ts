@@ -5,7 +5,9 @@ import { reviewDecisions, reviewStatuses } from './types.js';
 
 export const reviewSchema = z.object({
   id: z.string(), run_id: z.string(), step_id: z.string(), workflow_id: z.string(), status: z.enum(reviewStatuses),
-  reason: z.string(), title: z.string().nullable(), proposed: z.unknown(), decided_output: z.unknown(), comment: z.string().nullable(),
+  reason: z.string().describe('Why the run asks a person: manual, low_confidence, malformed_output, no_response, budget_exceeded, ...'),
+  context: z.record(z.string(), z.unknown()).nullable().describe('What the step saw and why it stopped: model, prompt version, confidence, alternatives, documents'),
+  title: z.string().nullable(), proposed: z.unknown(), decided_output: z.unknown(), comment: z.string().nullable(),
   assigned_role: z.string().nullable(), assigned_to: z.string().nullable(), due_at: z.string().nullable(),
   decided_by: z.string().nullable(), decided_at: z.string().nullable(), created_at: z.string(),
 }).openapi('Review');

@@ -15,6 +15,8 @@ export interface OpenReview {
   title: string;
   proposed: unknown;
   reason?: string;
+  /** Why the step stopped and what it saw (model, prompt version, confidence, alternatives, documents). */
+  context?: Record<string, unknown>;
   assignedRole?: string;
   assignedTo?: string;
   dueAt: Date;
@@ -26,13 +28,14 @@ export interface OpenReview {
  */
 export async function openReview(db: Queryable, review: OpenReview): Promise<ReviewRow> {
   await db.query(
-    `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7::jsonb, $8, $9, $10)
+    `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at, context)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)
      ON CONFLICT (run_id, step_id) WHERE retired_at IS NULL DO UPDATE SET
        proposed = coalesce(reviews.proposed, EXCLUDED.proposed), title = coalesce(reviews.title, EXCLUDED.title),
        due_at = coalesce(reviews.due_at, EXCLUDED.due_at)`,
     [newReviewId(), review.runId, review.stepId, review.workflowId, review.reason ?? 'manual', review.title,
-      JSON.stringify(review.proposed ?? null), review.assignedRole ?? null, review.assignedTo ?? null, review.dueAt],
+      JSON.stringify(review.proposed ?? null), review.assignedRole ?? null, review.assignedTo ?? null, review.dueAt,
+      review.context === undefined ? null : JSON.stringify(review.context)],
   );
   return (await findReview(db, review.runId, review.stepId))!;
 }

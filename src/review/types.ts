@@ -2,6 +2,9 @@ export const reviewStatuses = ['pending', 'approved', 'edited', 'rejected', 'exp
 export type ReviewStatus = (typeof reviewStatuses)[number];
 export const reviewDecisions = ['approve', 'edit', 'reject'] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
+/** Why a run waits for a person. The review queue issue adds the approval boundary's reasons. */
+export const reviewReasons = ['manual', 'low_confidence', 'malformed_output', 'no_response', 'budget_exceeded'] as const;
+export type ReviewReason = (typeof reviewReasons)[number];
 
 export interface ReviewRow {
   id: string;
@@ -10,6 +13,7 @@ export interface ReviewRow {
   workflow_id: string;
   status: ReviewStatus;
   reason: string;
+  context: Record<string, unknown> | null;
   title: string | null;
   proposed: unknown;
   decided_output: unknown;
