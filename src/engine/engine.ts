@@ -1,11 +1,13 @@
+import type { EmbeddingModelConfig, ModelConfig } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import type { EgressClient } from '../connectors/index.js';
+import { createModelRouter } from '../models/index.js';
 import { getVersionById } from '../registry/index.js';
 import type { WorkflowSpec } from '../spec/index.js';
 import type { ExecutorDeps } from './executor.js';
 import { createFaults } from './faults.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { createStepHandlers, type ActionHandler, type ModelProvider } from './steps/index.js';
+import { createStepHandlers, type ActionHandler, type ModelServices } from './steps/index.js';
 import { sweepDeadlines } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
@@ -15,7 +17,8 @@ export interface EngineOptions {
   workers: { concurrency: number; leaseMs: number; heartbeatMs: number; pollMs: number; sweepMs: number };
   scheduler: { tickMs: number };
   faults?: readonly string[];
-  models?: Record<string, ModelProvider>;
+  /** The configured models (`config.models`); only the offline `default` template model when absent. */
+  models?: { configs: Readonly<Record<string, ModelConfig>>; providerKeys: Readonly<Record<string, string>>; embedding?: EmbeddingModelConfig };
   actions?: Record<string, ActionHandler>;
   onError(message: string, error: unknown): void;
 }
@@ -31,20 +34,27 @@ export interface Engine {
   sweep(): ReturnType<typeof sweepDeadlines>;
 }
 
+function modelServices(options: EngineOptions): ModelServices {
+  const configs = options.models?.configs ?? { default: { provider: 'template' } };
+  const embedding = options.models?.embedding;
+  const router = createModelRouter({ models: configs, providerKeys: options.models?.providerKeys ?? {}, egress: options.egress, embedding });
+  return { router, configs, ...(embedding ? { embed: (texts, signal) => router.embed(texts, signal), embeddingModel: embedding.model } : {}) };
+}
+
 /** The facade: builds the executor, worker, scheduler and sweeper, and only delegates to them. */
 export function createEngine(options: EngineOptions): Engine {
   const { db } = options;
-  const definitions = new Map<string, Promise<WorkflowSpec>>();
+  const definitions = new Map<string, Promise<{ spec: WorkflowSpec; library: Readonly<Record<string, string>> }>>();
   const executor: ExecutorDeps = {
     db,
-    handlers: createStepHandlers({ egress: options.egress, models: options.models, actions: options.actions }),
+    handlers: createStepHandlers({ egress: options.egress, models: modelServices(options), actions: options.actions }),
     faults: createFaults(options.faults ?? []),
     leaseMs: options.workers.leaseMs,
     heartbeatMs: options.workers.heartbeatMs,
     loadDefinition(versionId) {
       let found = definitions.get(versionId);
       if (!found) {
-        found = getVersionById(db, versionId).then((v) => v.definition);
+        found = getVersionById(db, versionId).then((v) => ({ spec: v.definition, library: v.library_versions }));
         found.catch(() => definitions.delete(versionId));
         definitions.set(versionId, found);
       }

@@ -15,8 +15,8 @@ export interface ExecutorDeps {
   faults: Faults;
   leaseMs: number;
   heartbeatMs: number;
-  /** Versions are immutable, so their definitions are cached by id. */
-  loadDefinition(versionId: string): Promise<WorkflowSpec>;
+  /** Versions are immutable, so their definitions (and pinned library versions) are cached by id. */
+  loadDefinition(versionId: string): Promise<{ spec: WorkflowSpec; library: Readonly<Record<string, string>> }>;
   onError(message: string, error: unknown, runId: string): void;
 }
 
@@ -37,7 +37,7 @@ export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<v
       .catch((error: unknown) => deps.onError('lease renewal failed', error, lease.runId));
   }, deps.heartbeatMs);
   try {
-    const spec = await deps.loadDefinition(claimed.version_id);
+    const { spec, library } = await deps.loadDefinition(claimed.version_id);
     const state = { ...claimed.state };
     const history = await latestAttempts(deps, claimed.id);
     let stepId = claimed.current_step;
@@ -45,7 +45,7 @@ export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<v
       const index = spec.steps.findIndex((s) => s.id === stepId);
       const step = spec.steps[index];
       if (!step) throw new Error(`version ${claimed.version_id} has no step ${stepId}`);
-      const next = await executeStep(deps, { claimed, lease, spec, step, index, state, history, signal: abort.signal });
+      const next = await executeStep(deps, { claimed, lease, spec, library, step, index, state, history, signal: abort.signal });
       if (next === STOP) return;
       stepId = next;
     }
@@ -60,6 +60,7 @@ interface StepContext {
   claimed: RunRow;
   lease: Lease;
   spec: WorkflowSpec;
+  library: Readonly<Record<string, string>>;
   step: StepSpec;
   index: number;
   state: Record<string, unknown>;
@@ -102,6 +103,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
     db: deps.db, lease, scope, workflowId: claimed.workflow_id, attempt: attempt.attempt, startedAt: attempt.startedAt,
     signal: ctx.signal, faults: deps.faults, idempotencyKey: `${claimed.id}:${step.id}`, openAttempt, checkFirst,
     previousOutput: previous?.status === 'succeeded' ? previous.output : undefined,
+    library: ctx.library, budget: ctx.spec.budget,
   };
   let outcome: StepOutcome;
   try {

@@ -5,5 +5,5 @@ export { createEngine, type Engine, type EngineOptions } from './engine.js';
 export { startRun, acceptWebhook, checkInput, type StartRunInput, type WebhookDelivery } from './triggers.js';
 export { getRun, listRuns, listAttempts, wakeRun, runWorkflowId, type RunFilter, type CreatedRun } from './run-store.js';
 export { runStatuses, terminalStatuses, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
-export type { ActionHandler, ModelProvider, ActionRequest } from './steps/index.js';
+export type { ActionHandler, ActionRequest } from './steps/index.js';
 export { registerEngineRoutes, runSchema, attemptSchema, runDetailSchema, createdSchema as runAcceptedSchema, type EngineRouteDeps } from './routes.js';

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js';
 import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
+import { listModelCalls, modelCallSchema, publicModelCall } from '../models/index.js';
 import { listReviews, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
@@ -23,7 +24,10 @@ export const attemptSchema = z.object({
 
 export const createdSchema = z.object({ run_id: z.string(), status: z.enum(runStatuses), deduplicated: z.boolean() }).openapi('RunAccepted');
 
-export const runDetailSchema = z.object({ run: runSchema, attempts: z.array(attemptSchema), reviews: z.array(reviewSchema) }).openapi('RunDetail');
+export const runDetailSchema = z.object({
+  run: runSchema, attempts: z.array(attemptSchema), reviews: z.array(reviewSchema),
+  model_calls: z.array(modelCallSchema).describe('Every attempt to call a model: provider, reported model version, tokens, cost, latency, error class'),
+}).openapi('RunDetail');
 
 /** Public view of a run: lease internals (token, owner) stay inside. */
 function publicRun<T extends { lease_token: unknown; lease_owner: unknown; dedupe_key: unknown }>(run: T) {
@@ -82,7 +86,8 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     const id = c.req.valid('param').id;
     const run = await getRun(db, id);
     const attempts = (await listAttempts(db, id)).map(({ lease_token: _t, run_id: _r, ...a }) => a);
-    return sendJson(c, { run: publicRun(run), attempts, reviews: await listReviews(db, { runId: id }) });
+    const modelCalls = (await listModelCalls(db, id)).map(publicModelCall);
+    return sendJson(c, { run: publicRun(run), attempts, reviews: await listReviews(db, { runId: id }), model_calls: modelCalls });
   });
 
   app.openapi(createRoute({

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Db, Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
-import { KeelError } from '../errors.js';
+import { KeelError, type FieldProblem } from '../errors.js';
+import { resolveLibraryRef } from '../prompts/index.js';
 import { canonicalJson, parseWorkflow, type WorkflowSpec } from '../spec/index.js';
 import type { Stage, VersionRow, WorkflowRow } from './types.js';
 
@@ -28,9 +29,38 @@ export interface DeployResult {
   deploymentChanged: boolean;
 }
 
-/** The content hash of a parsed workflow: formatting and comments do not make a new version. */
-export function contentHash(spec: WorkflowSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+/**
+ * The content hash of a parsed workflow: formatting and comments do not make a new version. The
+ * library versions it pinned are part of it, so a prompt that changed makes a new workflow version
+ * rather than silently changing a deployed one.
+ */
+export function contentHash(spec: WorkflowSpec, library: PinnedLibrary = new Map()): string {
+  const content = library.size === 0 ? spec : { workflow: spec, library: Object.fromEntries([...library].map(([ref, v]) => [ref, v.hash]).sort()) };
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+type PinnedLibrary = Map<string, { id: string; hash: string }>;
+
+/** Resolves every library reference of the workflow now; one that does not resolve fails the deploy, naming the step. */
+async function pinLibrary(tx: Queryable, spec: WorkflowSpec, sourceName: string): Promise<PinnedLibrary> {
+  const pinned: PinnedLibrary = new Map();
+  const problems: FieldProblem[] = [];
+  for (const [index, step] of spec.steps.entries()) {
+    if (step.kind !== 'model' || step.prompt === undefined || pinned.has(step.prompt)) continue;
+    try {
+      const version = await resolveLibraryRef(tx, step.prompt);
+      pinned.set(step.prompt, { id: version.id, hash: version.hash });
+    } catch (error) {
+      if (!(error instanceof KeelError)) throw error;
+      problems.push({ path: `${sourceName} steps[${index}].prompt`, message: error.message, hint: error.hint });
+    }
+  }
+  if (problems.length > 0) {
+    throw new KeelError('invalid_workflow', `${sourceName}: ${problems.length} library reference(s) do not resolve.`, {
+      problems, hint: 'Deploy the prompt first (keel serve loads prompts/ at start; keel prompts list shows what exists), or fix the reference.',
+    });
+  }
+  return pinned;
 }
 
 /**
@@ -39,19 +69,20 @@ export function contentHash(spec: WorkflowSpec): string {
  */
 export async function deployWorkflow(db: Db, input: DeployInput): Promise<DeployResult> {
   const spec = parseWorkflow(input.source, input.sourceName);
-  const hash = contentHash(spec);
   return db.transaction(async (tx) => {
     if (input.authorize) {
       const exists = await tx.query('SELECT 1 FROM workflows WHERE id = $1', [spec.id]);
       input.authorize(spec.id, exists.rows.length > 0);
     }
+    const library = await pinLibrary(tx, spec, input.sourceName);
+    const hash = contentHash(spec, library);
     const workflow = await upsertWorkflow(tx, spec);
-    const { version, created } = await storeVersion(tx, spec, hash, input);
+    const { version, created } = await storeVersion(tx, spec, hash, input, library);
     if (created) {
       await tx.query(`UPDATE workflows SET latest_version_id = $2, updated_at = now() WHERE id = $1`, [spec.id, version.id]);
       await recordAudit(tx, {
         actor: input.actor, action: 'version:created', subjectType: 'workflow', subjectId: spec.id,
-        data: { version: version.id, number: version.number, hash },
+        data: { version: version.id, number: version.number, hash, library: version.library_versions },
       });
     }
     const deploymentChanged = await pointStage(tx, spec.id, input.stage, version.id, input.actor);
@@ -77,16 +108,17 @@ async function upsertWorkflow(tx: Queryable, spec: WorkflowSpec): Promise<Workfl
   return r.rows[0]!;
 }
 
-async function storeVersion(tx: Queryable, spec: WorkflowSpec, hash: string, input: DeployInput) {
+async function storeVersion(tx: Queryable, spec: WorkflowSpec, hash: string, input: DeployInput, library: PinnedLibrary) {
   const found = await tx.query<VersionRow>(
     `SELECT * FROM workflow_versions WHERE workflow_id = $1 AND content_hash = $2`, [spec.id, hash],
   );
   if (found.rows[0]) return { version: found.rows[0], created: false };
   const r = await tx.query<VersionRow>(
-    `INSERT INTO workflow_versions (id, workflow_id, number, content_hash, definition, source, source_name, created_by)
-     SELECT $1, $2, coalesce(max(number), 0) + 1, $3, $4::jsonb, $5, $6, $7 FROM workflow_versions WHERE workflow_id = $2
+    `INSERT INTO workflow_versions (id, workflow_id, number, content_hash, definition, source, source_name, created_by, library_versions)
+     SELECT $1, $2, coalesce(max(number), 0) + 1, $3, $4::jsonb, $5, $6, $7, $8::jsonb FROM workflow_versions WHERE workflow_id = $2
      RETURNING *`,
-    [`${spec.id}@${hash.slice(0, 12)}`, spec.id, hash, JSON.stringify(spec), input.source, input.sourceName, input.actor],
+    [`${spec.id}@${hash.slice(0, 12)}`, spec.id, hash, JSON.stringify(spec), input.source, input.sourceName, input.actor,
+      JSON.stringify(Object.fromEntries([...library].map(([ref, v]) => [ref, v.id])))],
   );
   return { version: r.rows[0]!, created: true };
 }

@@ -25,6 +25,8 @@ export interface VersionRow {
   source_name: string | null;
   created_by: string;
   created_at: Date;
+  /** Library references the definition makes (`support/reply@production`) and the versions they were pinned to. */
+  library_versions: Record<string, string>;
 }
 
 export type VersionSummary = Omit<VersionRow, 'definition' | 'source'>;

@@ -1,4 +1,5 @@
 // Builds a real engine on a real database for a test: fast timings, loopback-only egress.
+import type { EngineOptions } from '../../src/engine/index.js';
 import { createEgressClient } from '../../src/connectors/index.js';
 import type { Db } from '../../src/db/index.js';
 import { createEngine, getRun, type Engine, type RunRow, type RunStatus } from '../../src/engine/index.js';
@@ -6,7 +7,7 @@ import { deployWorkflow, type Stage } from '../../src/registry/index.js';
 
 export const fastWorkers = { concurrency: 4, leaseMs: 2_000, heartbeatMs: 500, pollMs: 200, sweepMs: 200 };
 
-export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Partial<typeof fastWorkers> } = {}): Engine & { errors: unknown[] } {
+export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Partial<typeof fastWorkers>; models?: EngineOptions['models'] } = {}): Engine & { errors: unknown[] } {
   const errors: unknown[] = [];
   const engine = createEngine({
     db,
@@ -14,6 +15,7 @@ export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Par
     workers: { ...fastWorkers, ...overrides.workers },
     scheduler: { tickMs: 100 },
     faults: overrides.faults,
+    models: overrides.models,
     onError: (message, error) => errors.push({ message, error }),
   });
   return Object.assign(engine, { errors });

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     workers: config.workers,
     scheduler: config.scheduler,
     faults: config.faults,
+    models: { configs: config.models, providerKeys: config.providerKeys },
     onError: (message, error) => process.stderr.write(`KEEL_CHILD_ERROR ${message}: ${describeError(error)}\n`),
   });
 

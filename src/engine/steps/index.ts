@@ -1,20 +1,22 @@
 import type { EgressClient } from '../../connectors/index.js';
 import type { StepKind, StepSpec } from '../../spec/index.js';
 import { createActionStep } from './action.js';
+import { createClassifyStep } from './classify.js';
 import { createHttpAction } from './http-action.js';
 import { createModelStep } from './model.js';
+import type { ModelServices } from './model-services.js';
+import { createRetrieveStep } from './retrieve.js';
 import { reviewStep } from './review.js';
 import { routeStep } from './route.js';
-import type { ActionHandler, ModelProvider, StepHandler } from './step.js';
-import { templateModel } from './template-model.js';
+import type { ActionHandler, StepHandler } from './step.js';
 import { transformStep } from './transform.js';
 
-export type { StepHandler, StepRun, StepOutcome, ModelProvider, ActionHandler, ActionRequest } from './step.js';
+export type { StepHandler, StepRun, StepOutcome, ActionHandler, ActionRequest } from './step.js';
+export type { ModelServices } from './model-services.js';
 
 export interface StepPlugins {
   egress: EgressClient;
-  /** Extra models by name; `template` is always there. */
-  models?: Record<string, ModelProvider>;
+  models: ModelServices;
   /** Extra actions by name; `http` is always there. */
   actions?: Record<string, ActionHandler>;
 }
@@ -23,13 +25,14 @@ export type StepHandlers = { [K in StepKind]: StepHandler<Extract<StepSpec, { ki
 
 /** One handler per step kind: the executor dispatches on `kind` through this table. */
 export function createStepHandlers(plugins: StepPlugins): StepHandlers {
-  const models = new Map<string, ModelProvider>([['template', templateModel], ...Object.entries(plugins.models ?? {})]);
   const actions = new Map<string, ActionHandler>([['http', createHttpAction(plugins.egress)], ...Object.entries(plugins.actions ?? {})]);
   return {
     transform: transformStep,
     route: routeStep,
     review: reviewStep,
-    model: createModelStep(models),
+    model: createModelStep(plugins.models),
+    classify: createClassifyStep(plugins.models),
+    retrieve: createRetrieveStep(plugins.models),
     action: createActionStep(actions),
   };
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/index.js';
-import type { StepSpec } from '../../spec/index.js';
+import type { BudgetSpec, StepSpec } from '../../spec/index.js';
 import type { Faults } from '../faults.js';
 import type { Lease } from '../transitions.js';
 import type { StepScope } from '../types.js';
@@ -24,6 +24,10 @@ export interface StepRun {
   previousOutput?: unknown;
   /** Set by a handler that wrote its own attempt row, so a failure is recorded on that row. */
   recordedAttemptId?: number;
+  /** Library references of this workflow version and the exact versions they were pinned to at deploy. */
+  library: Readonly<Record<string, string>>;
+  /** The workflow's model spending caps. */
+  budget?: BudgetSpec;
 }
 
 export type StepOutcome =
@@ -36,11 +40,6 @@ export type StepOutcome =
 
 export interface StepHandler<S extends StepSpec = StepSpec> {
   execute(step: S, run: StepRun): Promise<StepOutcome>;
-}
-
-/** A model behind the `model` step. Real providers come with the models issue; `template` ships now. */
-export interface ModelProvider {
-  generate(request: { step: Extract<StepSpec, { kind: 'model' }>; scope: StepScope; signal: AbortSignal }): Promise<unknown>;
 }
 
 /** An action behind the `action` step. */
