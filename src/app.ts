@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { createEgressClient } from './connectors/index.js';
+import { createEgressClient, type EgressClient } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -12,6 +12,8 @@ import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow } from './registry/index.js';
+import { createModelRouter, trainClassifierVersion, type ClassifierVersion } from './models/index.js';
+import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 
 export const keelVersion = '0.1.0';
 
@@ -42,7 +44,11 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   const db = await openDb(config);
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-  if (roles.loadWorkflows) await loadWorkflowFiles(db, config, logger);
+  if (roles.loadWorkflows) {
+    // Prompts first: deploying a workflow pins the library versions it refers to.
+    await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: ['template', ...Object.keys(config.models)] });
+    await loadWorkflowFiles(db, config, logger);
+  }
 
   const onError = (message: string, error: unknown) => logger.error({ error }, message);
   // One guarded client for the process: workflow actions and the OIDC sign-in both go through it.
@@ -50,7 +56,13 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   const engine = createEngine({
     db, egress,
     workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
+    models: { configs: config.models, providerKeys: config.providerKeys, embedding: config.retrieval.embeddingModel },
   });
+  const embedder = libraryEmbedder(config, egress);
+  const embedding = roles.loadWorkflows && embedder ? embedLibrary(db, embedder, logger) : Promise.resolve();
+  // Classifiers train in the background so the server is ready at once; classify steps retry until then.
+  const trainingAbort = new AbortController();
+  const training = roles.loadWorkflows ? trainMissingClassifiers(db, config, logger, trainingAbort.signal) : Promise.resolve();
   if (roles.workers) await engine.startWorkers();
   if (roles.scheduler) await engine.startScheduler();
 
@@ -61,6 +73,8 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     const app = createHttpApp({
       db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
       auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress,
+      models: { models: config.models, providerKeys: config.providerKeys },
+      library: embedder ? { embed: embedder.embed, embeddingModel: embedder.model } : undefined,
     });
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
@@ -82,11 +96,94 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     db, engine, logger, url, setupLink,
     async stop() {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      trainingAbort.abort();
+      await Promise.all([training, embedding]);
       await engine.stop();
       await db.close();
     },
   };
 }
+
+/** The embedding function library search uses, when an embedding model is configured. */
+function libraryEmbedder(config: Readonly<Config>, egress: EgressClient): { model: string; embed: (texts: string[]) => Promise<number[][]> } | undefined {
+  const model = config.retrieval.embeddingModel;
+  if (!model) return undefined;
+  const router = createModelRouter({ models: {}, providerKeys: config.providerKeys, egress, embedding: model });
+  return { model: model.model, embed: (texts) => router.embed(texts, AbortSignal.timeout(model.timeoutMs * 4)) };
+}
+
+/** Computes the embeddings library documents lack; a failure is logged and search falls back to full text. */
+async function embedLibrary(db: Db, embedder: NonNullable<ReturnType<typeof libraryEmbedder>>, logger: Logger): Promise<void> {
+  try {
+    const stored = await embedDocuments(db, embedder.model, embedder.embed);
+    logger.info({ model: embedder.model, stored }, 'library documents embedded');
+  } catch (error) {
+    logger.error({ model: embedder.model, message: error instanceof Error ? error.message : String(error) }, 'library documents not embedded; search falls back to full text');
+  }
+}
+
+/** Trains each configured classifier whose training file has no version yet; failures are logged, never thrown. */
+async function trainMissingClassifiers(db: Db, config: Readonly<Config>, logger: Logger, signal: AbortSignal): Promise<void> {
+  for (const [name, model] of Object.entries(config.models)) {
+    if (model.provider !== 'classifier' || signal.aborted) continue;
+    try {
+      let reported = -1;
+      const { version, created } = await trainClassifierVersion(db, {
+        name, config: model, actor: 'keel:startup', signal,
+        onProgress: (p) => {
+          const pct = p.total > 0 ? Math.floor((p.done / p.total) * 4) * 25 : 0;
+          if (pct !== reported) logger.info({ classifier: name, phase: p.phase, percent: pct }, 'training classifier');
+          reported = pct;
+        },
+      });
+      logger.info({ classifier: name, version: version.id, created, ms: version.info.trainingMs }, created ? 'classifier trained' : 'classifier up to date');
+    } catch (error) {
+      if (signal.aborted) return;
+      logger.error({ classifier: name, message: error instanceof Error ? error.message : String(error), problems: isKeelError(error) ? error.problems : undefined }, 'classifier not trained');
+    }
+  }
+}
+
+/**
+ * Trains classifiers from the CLI (`keel models train`), on the database directly: training reads a
+ * local file and takes seconds, so it runs where the file is, with its progress on the terminal.
+ */
+export async function trainClassifiersLocally(
+  config: Readonly<Config>, names: readonly string[], options: { force: boolean; onProgress(name: string, p: { phase: string; done: number; total: number }): void },
+): Promise<Array<{ name: string; version: ClassifierVersion; created: boolean }>> {
+  const classifiers = Object.entries(config.models).filter(([name, m]) => m.provider === 'classifier' && (names.length === 0 || names.includes(name)));
+  const unknown = names.filter((n) => !classifiers.some(([name]) => name === n));
+  if (unknown.length > 0) {
+    throw new KeelError('not_found', `No classifier model named ${unknown.join(', ')} is configured.`, {
+      hint: `Classifiers in the configuration: ${Object.entries(config.models).filter(([, m]) => m.provider === 'classifier').map(([n]) => n).join(', ') || 'none'}.`,
+    });
+  }
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+    const out = [];
+    for (const [name, model] of classifiers) {
+      if (model.provider !== 'classifier') continue;
+      const r = await trainClassifierVersion(db, { name, config: model, actor: 'keel:cli', force: options.force, onProgress: (p) => options.onProgress(name, p) });
+      out.push({ name, ...r });
+    }
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Opens the database for a command that reads stored models directly (`keel models eval`). */
+export async function withLocalDb<T>(config: Readonly<Config>, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
 
 /** Deploys every workflow file of the folder; a file with problems is reported and skipped, never half-deployed. */
 async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logger): Promise<void> {
@@ -126,6 +223,7 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
     db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion,
     logError: (message, error) => logError(`${message}: ${error instanceof Error ? error.message : String(error)}`),
     auth: config.auth, serverUrl: () => config.auth.publicUrl ?? config.apiUrl, local: localAccess(osUser),
+    models: { models: config.models, providerKeys: config.providerKeys },
   });
   return { request: async (path, init) => app.request(path, init), close: () => db.close() };
 }

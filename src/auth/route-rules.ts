@@ -69,6 +69,7 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'POST /api/workflows/{id}/runs': on('runs:start', { workflow: 'id' }),
   'GET /api/runs': on('runs:read', 'somewhere'),
   'GET /api/runs/{id}': on('runs:read', { run: 'id' }),
+  'GET /api/models': on('workflows:read', 'somewhere'),
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
   'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),

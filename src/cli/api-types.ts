@@ -9,6 +9,7 @@ import type { auditEventSchema, auditVerdictSchema } from '../audit/index.js';
 import type {
   GlobalRole, meSchema, passwordLinkSchema, Permission, teamSchema, tokenSchema, userSchema, WorkflowRole, workflowMemberSchema,
 } from '../auth/index.js';
+import type { modelCallSchema, modelSchema } from '../models/index.js';
 import type { libraryDiffSchema, libraryEntrySchema, libraryLabelMovedSchema, libraryVersionSchema } from '../prompts/index.js';
 import type { z } from '../contract/index.js';
 
@@ -105,6 +106,9 @@ export type WorkflowMember = z.infer<typeof workflowMemberSchema>;
 
 /** GET /api/auth/me. */
 export type Me = z.infer<typeof meSchema>;
+
+export type Model = z.infer<typeof modelSchema>;
+export type ModelCall = z.infer<typeof modelCallSchema>;
 
 /** The instruction library (GET /api/prompts and friends). */
 export type LibraryEntry = z.infer<typeof libraryEntrySchema>;

@@ -14,6 +14,7 @@ import { auditExportCommand, auditListCommand, auditVerifyCommand } from './comm
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
+import { modelsEvalCommand, modelsListCommand, modelsTrainCommand } from './commands/models.js';
 import { promptsDiffCommand, promptsLabelCommand, promptsListCommand, promptsShowCommand } from './commands/prompts.js';
 import { reviewApproveCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewShowCommand } from './commands/review.js';
 import { runCommand } from './commands/run.js';
@@ -45,6 +46,7 @@ export const commands: readonly CommandSpec[] = [
   membersListCommand, membersAddCommand, membersRemoveCommand,
   whoamiCommand,
   promptsListCommand, promptsShowCommand, promptsDiffCommand, promptsLabelCommand,
+  modelsListCommand, modelsTrainCommand, modelsEvalCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;

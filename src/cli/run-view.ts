@@ -3,7 +3,7 @@
 import { seg, type ApiClient } from './api-client.js';
 import type { Attempt, Review, Run, RunDetail, RunStatus } from './api-types.js';
 import { exitCodes } from './command.js';
-import { duration, fold, time, type Io } from './output.js';
+import { duration, fold, table, time, type Io } from './output.js';
 
 export const followPollMs = 300;
 
@@ -113,9 +113,20 @@ export function renderRun(detail: RunDetail, io: Io): void {
     if (attempt.output !== null && attempt.output !== undefined) io.out(`  output ${fold(attempt.output)}`);
     if (attempt.error?.hint) io.out(`  hint ${attempt.error.hint}`);
   }
+  if (detail.model_calls.length > 0) {
+    io.out('');
+    const cost = detail.model_calls.reduce((sum, c) => sum + c.cost_usd, 0);
+    const tokens = detail.model_calls.reduce((sum, c) => sum + c.tokens_in + c.tokens_out, 0);
+    io.out(`model calls: ${detail.model_calls.length}, ${tokens} tokens, $${cost.toFixed(6)}`);
+    const rows = detail.model_calls.map((c) => [
+      c.step_id, `${c.model} (${c.provider})`, c.response_model ?? c.model_id, c.purpose, `${c.tokens_in}/${c.tokens_out}`,
+      `$${c.cost_usd.toFixed(6)}`, `${Math.round(c.latency_ms)} ms`, c.error_class ? `${c.error_class}${c.http_status ? ` ${c.http_status}` : ''}` : 'ok',
+    ]);
+    for (const line of table(['STEP', 'MODEL', 'VERSION', 'PURPOSE', 'TOKENS IN/OUT', 'COST', 'LATENCY', 'RESULT'], rows)) io.out(`  ${line}`);
+  }
   for (const review of detail.reviews) {
     io.out('');
-    io.out(`review ${review.id}  ${review.status}  step ${review.step_id}` +
+    io.out(`review ${review.id}  ${review.status}  ${review.reason}  step ${review.step_id}` +
       (review.decided_by ? `  by ${review.decided_by}` : '') + (review.status === 'pending' ? `  (keel review show ${review.id})` : ''));
   }
 }

@@ -123,7 +123,7 @@ function withModelsFromEnv(merged: Record<string, unknown>, env: Record<string, 
     const id = env.KEEL_DEFAULT_MODEL;
     if (env.OPENAI_API_KEY) models.default = { provider: 'openai', model: id ?? 'gpt-4o-mini', ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}) };
     else if (env.KEEL_OPENAI_BASE_URL) models.default = { provider: 'openai-compatible', model: id ?? 'llama3.2', baseUrl: env.KEEL_OPENAI_BASE_URL };
-    else if (env.ANTHROPIC_API_KEY) models.default = { provider: 'anthropic', model: id ?? 'claude-3-5-haiku-latest' };
+    else if (env.ANTHROPIC_API_KEY) models.default = { provider: 'anthropic', model: id ?? 'claude-haiku-4-5' };
     else models.default = { provider: 'template' };
   }
   const keys: Record<string, string> = {};

@@ -11,7 +11,8 @@ export { openPglite } from './pglite.js';
 export { openPostgres } from './postgres.js';
 
 /** Opens the database the configuration names: PostgreSQL when a URL is set, else embedded PGlite. */
-export function openDb(config: Pick<Config, 'database'>): Promise<Db> {
+export function openDb(config: Pick<Config, 'database'> & Partial<Pick<Config, 'retrieval'>>): Promise<Db> {
   const { url, dataDir, fsync, poolSize } = config.database;
-  return url ? openPostgres({ url, poolSize }) : openPglite({ dataDir, fsync });
+  // pgvector is loaded into PGlite only when similarity search can be used: it costs start time and memory.
+  return url ? openPostgres({ url, poolSize }) : openPglite({ dataDir, fsync, vector: config.retrieval?.embeddingModel !== undefined });
 }

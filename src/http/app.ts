@@ -8,6 +8,7 @@ import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
 import { KeelError } from '../errors.js';
+import { registerModelRoutes } from '../models/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
@@ -36,6 +37,8 @@ export interface HttpDeps {
   /** The instruction library's search: with an embedding function it ranks by vectors where it can. */
   library?: Omit<LibraryRouteDeps, 'db'>;
   logError(message: string, error: unknown): void;
+  /** The configured models, listed (never their keys) by GET /api/models. */
+  models?: Pick<Config, 'models' | 'providerKeys'>;
 }
 
 /** Mounts every slice's routes, the OpenAPI document and the error mapping. */
@@ -74,6 +77,7 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerReviewRoutes(app, deps.db, wakeRun);
   registerAuditRoutes(app, deps.db);
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
+  registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),
