@@ -1,14 +1,29 @@
 // The example workflows that `npm start` loads must really run: each is deployed and driven end to end.
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type ClassifierModelConfig } from '../src/config/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
+import { readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
+import { loadLibraryFolder } from '../src/prompts/index.js';
 import { decideReview, listReviews } from '../src/review/index.js';
 import { testDatabases } from './support/databases.js';
 import { deploy, testEngine, waitForRun } from './support/harness.js';
 import { startTarget, type Target } from './support/target.js';
 
 const example = (name: string) => readFileSync(`workflows/${name}.yaml`, 'utf8');
+
+// The shipped configuration (keel.yaml): the banking77 classifier, and no model key, so `default` is the offline template model.
+const shipped = configSchema.parse({ models: (parseYaml(readFileSync('keel.yaml', 'utf8')) as { models: unknown }).models });
+const classifierConfig = shipped.models.banking77 as ClassifierModelConfig;
+
+// Trained once for the file (about ten seconds) from the data the example ships, then stored in each test database.
+let banking77: ClassifierModel;
+beforeAll(async () => {
+  const rows = await readLabelledFile(classifierConfig.dataset, classifierConfig);
+  banking77 = await trainClassifier(rows, { seed: 77 });
+}, 120_000);
 
 describe.each(testDatabases())('example workflows on $name', (database) => {
   let db: Db;
@@ -17,7 +32,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
   beforeEach(async () => {
     db = await database.open();
     target = await startTarget();
-    engine = testEngine(db);
+    engine = testEngine(db, { models: { configs: { ...shipped.models, default: { provider: 'template' } }, providerKeys: {} } });
     await engine.startWorkers();
   });
   afterEach(async () => {
@@ -26,19 +41,51 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await target.close();
   });
 
-  it('support triage files a normal ticket and sends a billing ticket to review first', async () => {
+  async function deployTriage(): Promise<void> {
+    await storeClassifierVersion(db, { name: 'banking77', model: banking77, datasetName: classifierConfig.dataset, datasetHash: 'test', rows: 10_003, actor: 'test' });
+    const library = await loadLibraryFolder(db, 'prompts', { label: 'production', actor: 'test', logger: { info() {}, warn() {} } });
+    expect(library.skipped).toEqual([]);
     await deploy(db, example('support-triage').replace('http://127.0.0.1:4390', target.url));
-    const normal = await startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: 'T-1', subject: 'Printer jam', body: 'The printer on floor 2 jams.', customer_email: 'a@example.com' } });
-    await waitForRun(db, normal.run.id, ['succeeded']);
-    expect(target.effects[0]!.body).toEqual({ ticket_id: 'T-1', priority: 'normal', topic: 'general' });
+  }
 
-    const billing = await startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: 'T-2', subject: 'Double charge', body: 'I want a refund', customer_email: 'b@example.com' } });
-    await waitForRun(db, billing.run.id, ['waiting']);
-    const [review] = await listReviews(db, { runId: billing.run.id });
-    expect(review!.proposed).toMatchObject({ triage: { topic: 'billing' } });
-    await decideReview(db, { target: { reviewId: review!.id }, decision: 'approve', actor: 'agent@example.com' }, wakeRun);
-    await waitForRun(db, billing.run.id, ['succeeded']);
-    expect(target.effects[1]!.body).toEqual({ ticket_id: 'T-2', priority: 'normal', topic: 'billing' });
+  const triage = (ticket: string, text: string) =>
+    startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: ticket, text, customer_email: 'a@example.com' } });
+
+  it('support triage labels a real BANKING77 query offline, finds its policy, drafts the reply from the library and files it', async () => {
+    await deployTriage();
+    const { run } = await triage('T-1', 'I ordered my card two weeks ago and it still has not arrived, what should I do?');
+    const done = await waitForRun(db, run.id, ['succeeded']);
+    const state = done.state as {
+      classify: { label: string; confidence: number; alternatives: unknown[] };
+      policies: { documents: Array<{ name: string }> };
+      reply: { text: string };
+    };
+    expect(state.classify).toMatchObject({ label: 'card_arrival', model: 'banking77', modelVersion: 'banking77@1' });
+    expect(state.classify.confidence).toBeGreaterThanOrEqual(0.5);
+    expect(state.classify.alternatives).toHaveLength(3);
+    expect(state.policies.documents[0]?.name).toBe('policies/card-delivery');
+    // Offline, the default model renders the library prompt: the customer's text and the policy are in it.
+    expect(state.reply).toMatchObject({ model: 'default', prompt: 'support/reply@production' });
+    expect(state.reply.text).toContain('it still has not arrived');
+    expect(state.reply.text).toContain('Card delivery');
+    expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-1', intent: 'card_arrival' });
+  });
+
+  it('support triage sends a message it cannot label with confidence to review, and a sensitive one to an agent', async () => {
+    await deployTriage();
+    const unsure = await triage('T-2', 'hello?');
+    await waitForRun(db, unsure.run.id, ['waiting']);
+    const [labelReview] = await listReviews(db, { runId: unsure.run.id });
+    expect(labelReview).toMatchObject({ reason: 'low_confidence', step_id: 'classify' });
+    expect((labelReview!.context as { alternatives: unknown[] }).alternatives).toHaveLength(3);
+    await decideReview(db, { target: { reviewId: labelReview!.id }, decision: 'edit', output: { label: 'card_arrival', confidence: 1, alternatives: [], model: 'person', modelVersion: 'person' }, actor: 'agent@example.com' }, wakeRun);
+    await waitForRun(db, unsure.run.id, ['succeeded']);
+
+    const stolen = await triage('T-3', 'My card was stolen yesterday, please block it');
+    await waitForRun(db, stolen.run.id, ['waiting']);
+    const reviews = await listReviews(db, { runId: stolen.run.id });
+    expect(reviews.map((r) => [r.step_id, r.reason])).toEqual([['agent_review', 'manual']]);
+    expect(reviews[0]!.proposed).toMatchObject({ intent: { label: 'lost_or_stolen_card' }, policies: expect.arrayContaining(['policies/lost-or-stolen-cards']) });
   });
 
   it('onboarding kit drafts the welcome text and the manager can edit it', async () => {
