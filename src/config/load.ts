@@ -7,7 +7,7 @@ export interface LoadConfigInput {
   /** Values from command-line flags, already parsed, in the Config shape. */
   flags?: DeepPartial<Config>;
   env?: Record<string, string | undefined>;
-  /** Path of keel.yaml; missing file is fine unless explicitly given. */
+  /** Path of keel.yaml (else KEEL_CONFIG, else ./keel.yaml); a missing file is fine unless explicitly given. */
   file?: string;
   fileRequired?: boolean;
 }
@@ -20,7 +20,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  */
 export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   const env = input.env ?? {};
-  const fromFile = readConfigFile(input.file ?? 'keel.yaml', input.fileRequired ?? false);
+  const fromFile = readConfigFile(input.file ?? env.KEEL_CONFIG ?? 'keel.yaml', input.fileRequired ?? env.KEEL_CONFIG !== undefined);
   const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), input.flags ?? {});
   const parsed = configSchema.safeParse(withModelsFromEnv(merged, env));
   if (!parsed.success) {
