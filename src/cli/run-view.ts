@@ -126,7 +126,7 @@ export function renderRun(detail: RunDetail, io: Io): void {
   }
   for (const review of detail.reviews) {
     io.out('');
-    io.out(`review ${review.id}  ${review.status}  ${review.reason}  step ${review.step_id}` +
+    io.out(`review ${review.id}  ${review.status}  step ${review.step_id}` + (review.reason === 'manual' ? '' : `  reason ${review.reason}`) +
       (review.decided_by ? `  by ${review.decided_by}` : '') + (review.status === 'pending' ? `  (keel review show ${review.id})` : ''));
   }
 }

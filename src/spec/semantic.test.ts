@@ -200,10 +200,23 @@ describe('steps', () => {
     expect(problems[0]?.message).toMatch(/^not a valid JSON Schema/);
   });
 
-  it('requires a template for the template model', () => {
-    const problems = problemsOf(managed(['  - id: draft', '    kind: model', '    model: template']));
-    expect(problems.map((p) => [p.path, p.message])).toEqual([
-      ['w.yaml:9:5 steps[0].template', 'the `template` model needs a `template`'],
+  it('requires a prompt or a template for a model step, and not both', () => {
+    const neither = problemsOf(managed(['  - id: draft', '    kind: model', '    model: template']));
+    expect(neither.map((p) => [p.path, p.message])).toEqual([
+      ['w.yaml:9:5 steps[0].prompt', 'a model step needs a `prompt` or a `template`'],
+    ]);
+    const both = problemsOf(managed(['  - id: draft', '    kind: model', '    prompt: support/reply', '    template: "Hi"']));
+    expect(both.map((p) => p.message)).toEqual(['a model step takes a `prompt` or a `template`, not both']);
+  });
+
+  it('checks the expressions and review of model, classify and retrieve steps', () => {
+    const problems = problemsOf(managed([
+      '  - id: label', '    kind: classify', '    model: intents', '    text: "input.("', '    review: { role: reviewer, user: a@example.com }',
+      '  - id: docs', '    kind: retrieve', '    query: "$nope("',
+      '  - id: draft', '    kind: model', '    prompt: "Support/Reply@"', '    variables: "{"',
+    ]));
+    expect([...new Set(problems.map((p) => p.path.replace(/^w\.yaml:\d+:\d+ /, '')))].sort()).toEqual([
+      'steps[0].review', 'steps[0].text', 'steps[1].query', 'steps[2].prompt', 'steps[2].variables',
     ]);
   });
 

@@ -112,6 +112,7 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'POST /api/workflows/{id}/runs': { path: '/api/workflows/alpha/runs', body: { stage: 'nowhere' } },
     'GET /api/runs': { path: '/api/runs' },
     'GET /api/runs/{id}': { path: `/api/runs/${ids.run}` },
+    'GET /api/models': { path: '/api/models' },
     'GET /api/reviews': { path: '/api/reviews' },
     'GET /api/reviews/{id}': { path: `/api/reviews/${ids.review}` },
     'POST /api/reviews/{id}/decision': { path: `/api/reviews/${ids.review}/decision`, body: { decision: 'bogus' } },
