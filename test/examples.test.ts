@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type ClassifierModelConfig } from '../src/config/index.js';
+import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
-import { readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
+import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
 import { loadLibraryFolder } from '../src/prompts/index.js';
 import { decideReview, listReviews } from '../src/review/index.js';
 import { testDatabases } from './support/databases.js';
+import { startFakeLlmServer } from './support/fake-llm-server.js';
 import { deploy, testEngine, waitForRun } from './support/harness.js';
 import { startTarget, type Target } from './support/target.js';
 
@@ -86,6 +87,34 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     const reviews = await listReviews(db, { runId: stolen.run.id });
     expect(reviews.map((r) => [r.step_id, r.reason])).toEqual([['agent_review', 'manual']]);
     expect(reviews[0]!.proposed).toMatchObject({ intent: { label: 'lost_or_stolen_card' }, policies: expect.arrayContaining(['policies/lost-or-stolen-cards']) });
+  });
+
+  it('support triage asks a real model for the reply as soon as the environment names one, with no file changed', async () => {
+    const llm = await startFakeLlmServer();
+    try {
+      // What `keel serve` reads: keel.yaml plus the environment, where only the base URL was added.
+      const config = loadConfig({ file: 'keel.yaml', env: { KEEL_OPENAI_BASE_URL: `${llm.url}/v1` } });
+      expect(config.models.default).toMatchObject({ provider: 'openai-compatible', baseUrl: `${llm.url}/v1` });
+      await engine.stop();
+      engine = testEngine(db, { models: { configs: config.models, providerKeys: config.providerKeys } });
+      await engine.startWorkers();
+      await deployTriage();
+      llm.script('openai', { text: '{"reply": "Your new card takes 3 to 7 working days.", "confidence": 0.92}', model: 'llama3.2-q4' });
+      const { run } = await triage('T-4', 'I ordered my card two weeks ago and it still has not arrived, what should I do?');
+      const done = await waitForRun(db, run.id, ['succeeded']);
+      expect((done.state as { reply: unknown }).reply).toEqual({ reply: 'Your new card takes 3 to 7 working days.', confidence: 0.92 });
+      // The model saw the library prompt: its rules, the customer's text and the retrieved policy.
+      const sent = JSON.stringify(llm.requests[0]!.body);
+      expect(sent).toContain('Never ask for a full card number');
+      expect(sent).toContain('it still has not arrived');
+      expect(sent).toContain('Card delivery');
+      expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-4', intent: 'card_arrival', reply: 'Your new card takes 3 to 7 working days.' });
+      expect((await listModelCalls(db, run.id)).map((c) => [c.stepId, c.provider, c.responseModel])).toEqual([
+        ['classify', 'classifier', 'banking77@1'], ['reply', 'openai-compatible', 'llama3.2-q4'],
+      ]);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('onboarding kit drafts the welcome text and the manager can edit it', async () => {
