@@ -25,6 +25,7 @@ const benches: Bench[] = [
   { name: 'durability', script: 'durability.ts', results: ['durability'] },
   { name: 'permission-check', script: 'permission-check.ts', results: ['permission-check'] },
   { name: 'audit-append', script: 'audit-append.ts', results: ['audit-append'] },
+  { name: 'classifier', script: 'classifier.ts', results: ['classifier'] },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');
