@@ -123,7 +123,24 @@ async function embedLibrary(db: Db, embedder: NonNullable<ReturnType<typeof libr
 }
 
 /** Trains each configured classifier whose training file has no version yet; failures are logged, never thrown. */
+/** Held by the one process that trains at start, so several API processes on one PostgreSQL do not all train the same file. */
+const trainingLockKey = 7_346_003;
+
 async function trainMissingClassifiers(db: Db, config: Readonly<Config>, logger: Logger, signal: AbortSignal): Promise<void> {
+  if (!Object.values(config.models).some((m) => m.provider === 'classifier')) return;
+  const release = await db.tryLeaderLock(trainingLockKey);
+  if (!release) {
+    logger.info('another Keel process is training the classifiers');
+    return;
+  }
+  try {
+    await trainEach(db, config, logger, signal);
+  } finally {
+    await release();
+  }
+}
+
+async function trainEach(db: Db, config: Readonly<Config>, logger: Logger, signal: AbortSignal): Promise<void> {
   for (const [name, model] of Object.entries(config.models)) {
     if (model.provider !== 'classifier' || signal.aborted) continue;
     try {

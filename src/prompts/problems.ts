@@ -1,11 +1,11 @@
 // Problems in a library file, tied to the YAML node they came from so a person is sent to the exact
-// file:line:col, the way `keel validate` reports workflow files. (The spec slice's locator is
-// internal to it; this is the small part of it the library format needs.)
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+// file:line:col, the way `keel validate` reports workflow files, with the spec slice's locator.
+import { isScalar, type Document, type LineCounter } from 'yaml';
 import { z } from 'zod';
 import type { FieldProblem } from '../errors.js';
+import { formatPath, locate, type PathSegment } from '../spec/index.js';
 
-export type PathSegment = string | number;
+export { formatPath, type PathSegment };
 
 /** A problem before it is tied to a file position. */
 export interface EntryProblem {
@@ -32,7 +32,7 @@ export interface SourceMap {
 
 /** Ties a problem to `file:line:col path`. */
 export function placeProblem(p: EntryProblem, map: SourceMap): FieldProblem {
-  const { line, col, node } = locate(map, p.path, p.atKey === true);
+  const { line, col, node } = locate(map.doc, map.lineCounter, p.path, { key: p.atKey === true });
   let at = { line: line + map.lineOffset, col };
   if (map.body && p.path.length === 1 && p.path[0] === map.body.field) {
     at = p.inner ? { line: map.body.line + p.inner.line - 1, col: p.inner.col } : { line: map.body.line, col: 1 };
@@ -53,52 +53,6 @@ function blockIndent(map: SourceMap, line: number): number {
   return next.length - next.trimStart().length;
 }
 
-function locate(map: SourceMap, path: readonly PathSegment[], key: boolean): { line: number; col: number; node: Node | null } {
-  const { doc } = map;
-  let node: Node | null = resolve(doc, doc.contents);
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length && node; i += 1) {
-    const seg = path[i];
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const keyStart = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-      const value = resolve(doc, pair.value);
-      if ((i === path.length - 1 && key) || !value?.range) {
-        offset = keyStart ?? offset;
-        node = null;
-        break;
-      }
-      node = value;
-      offset = value.range[0];
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const value = resolve(doc, node.items[seg]);
-      if (!value?.range) break;
-      node = value;
-      offset = value.range[0];
-    } else {
-      break;
-    }
-  }
-  const pos = map.lineCounter.linePos(offset);
-  return { line: pos.line, col: pos.col, node };
-}
-
-function resolve(doc: Document, node: unknown): Node | null {
-  if (isAlias(node)) return (node.resolve(doc) as Node | undefined) ?? null;
-  return (node as Node | null) ?? null;
-}
-
-/** `examples[2].input`: the form people read in error lists. */
-export function formatPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
 
 type AnySchema = z.core.$ZodType;
 

@@ -49,3 +49,4 @@ export { workflowJsonSchema } from './json-schema.js';
 export { canonicalJson } from './canonical-json.js';
 export { compileJsonSchema } from './expressions.js';
 export { END, successors } from './graph.js';
+export { locate, formatPath, type PathSegment, type SourcePosition } from './locate.js';

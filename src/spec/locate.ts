@@ -7,6 +7,8 @@ export type PathSegment = string | number;
 export interface SourcePosition {
   line: number;
   col: number;
+  /** The node found at the path; null when the position is a key (or nothing past the root exists). */
+  node: Node | null;
 }
 
 /** The position of the deepest node on `path` that exists: a missing key points at its parent map. */
@@ -29,6 +31,7 @@ export function locate(
       // Unknown keys point at the key itself; a key with no value (`next:`) has only its key to show.
       if ((last && opts.key) || !value?.range || isEmptyScalar(value)) {
         offset = keyStart ?? offset;
+        node = null;
         break;
       }
       node = value;
@@ -43,7 +46,7 @@ export function locate(
     }
   }
   const pos = lineCounter.linePos(offset);
-  return { line: pos.line, col: pos.col };
+  return { line: pos.line, col: pos.col, node };
 }
 
 /** `manual:` with nothing after it: an empty null scalar, best shown at its key. */

@@ -74,6 +74,8 @@ export async function startTestKeel(): Promise<TestKeel> {
   await writeFile(join(workflowsDir, 'triage.yaml'), triageWorkflow);
   const config = loadConfig({
     env: {},
+    // Not the repository's keel.yaml: its example classifier would train in every test server.
+    file: join(dir, 'keel.yaml'),
     flags: {
       server: { port: 0 },
       database: { dataDir: join(dir, 'data') },

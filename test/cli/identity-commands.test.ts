@@ -1,7 +1,7 @@
 // The identity commands: users, tokens, teams, members and whoami against a real server with an
 // admin's token, and the bootstrap commands on the embedded database directly (first admin,
 // --password-stdin, unlocking a locked-out account), which the folder lock refuses beside a server.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -227,7 +227,9 @@ describe('on the embedded database directly, with no server', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'keel-cli-identity-'));
-    env = { KEEL_DATA_DIR: join(dir, 'data') };
+    // Not the repository's keel.yaml: a serve started from it would train the example classifier.
+    await writeFile(join(dir, 'keel.yaml'), '# no models here\n');
+    env = { KEEL_DATA_DIR: join(dir, 'data'), KEEL_CONFIG: join(dir, 'keel.yaml') };
   });
   afterEach(async () => {
     await killKeelProcesses();

@@ -21,7 +21,8 @@ it('serves on the given port and data folder, prints the URL, and stops graceful
   const out: string[] = [];
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const env = { KEEL_WORKFLOWS_DIR: join(dir, 'workflows'), KEEL_LOG_LEVEL: 'silent' };
+  await writeFile(join(dir, 'keel.yaml'), '# no models: the example classifier is not trained here\n');
+  const env = { KEEL_WORKFLOWS_DIR: join(dir, 'workflows'), KEEL_LOG_LEVEL: 'silent', KEEL_CONFIG: join(dir, 'keel.yaml') };
   const serving = main(['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--no-workers'], env, {
     out: (l) => out.push(l), err: (l) => out.push(`stderr: ${l}`), waitForStop: () => stopped,
   });

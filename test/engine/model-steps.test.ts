@@ -2,19 +2,17 @@
 // OpenAI protocol, and every way an answer can be unusable ends where the issue says: a malformed
 // answer, no answer and low confidence go to review with their reason, a provider's refusal fails the
 // run, a budget stops the run before it spends more, and every attempt is stored with its cost.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun } from '../../src/engine/index.js';
 import { listModelCalls } from '../../src/models/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { deploy, testEngine, waitForRun } from '../support/harness.js';
 
-let llm: FakeLlmServer;
-beforeAll(async () => { llm = await startFakeLlmServer(); });
-afterAll(async () => { await llm.close(); });
+const llm = useFakeLlmServer();
 
 function models() {
   const config = configSchema.parse({
@@ -61,7 +59,6 @@ describe.each(testDatabases())('model steps on $name', (database) => {
   let db: Db;
   let engine: ReturnType<typeof testEngine>;
   beforeEach(async () => {
-    llm.reset();
     db = await database.open();
     engine = testEngine(db, { models: models() });
     await engine.startWorkers();

@@ -1,19 +1,10 @@
 // The Anthropic provider against a real loopback server speaking the messages protocol.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { anthropicKey, anthropicModel, harness, ticketSchema } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 describe('Anthropic messages', () => {
   it('returns the validated JSON and records usage, cost and the model version the provider reported', async () => {

@@ -2,21 +2,12 @@
 // any request; fallbacks are followed one level, each model once; the caller's hooks see every
 // attempt in order; Retry-After is read in both its forms and capped; keys never leak.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeelError } from '../../src/errors.js';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { anthropicKey, anthropicModel, harness, openaiKey, openaiModel, ticketSchema } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 const valid = '{"category":"billing","confidence":0.9}';
 

@@ -1,20 +1,11 @@
 // Embeddings through the configured retrieval model, over OpenAI's embeddings protocol.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeelError } from '../../src/errors.js';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { compatibleKey, harness, openaiKey, openaiModel } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 const signal = () => new AbortController().signal;
 

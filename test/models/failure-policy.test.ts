@@ -2,21 +2,12 @@
 // Retry-After, 5xx back-off, 4xx without retry, broken bodies and the caller's abort. The sleep is
 // injected and records what the policy asked to wait, so nothing here actually waits for back-off.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeelError } from '../../src/errors.js';
-import { startFakeLlmServer, type FakeLlmServer, type FakeRoute } from '../support/fake-llm-server.js';
+import { useFakeLlmServer, type FakeLlmServer, type FakeRoute } from '../support/fake-llm-server.js';
 import { anthropicModel, compatibleModel, harness, openaiModel, ticketSchema } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 const valid = '{"category":"billing","confidence":0.9}';
 

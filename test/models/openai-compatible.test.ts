@@ -1,20 +1,11 @@
 // An OpenAI-compatible server (Ollama, vLLM, llama.cpp...) at its own base URL: the key is optional,
 // JSON is asked for with json_object, and the answer is read like OpenAI's.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { compatibleKey, compatibleModel, harness, ticketSchema } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 describe('OpenAI-compatible servers', () => {
   it('calls a server that needs no key, without any authorization header, in json_object mode', async () => {

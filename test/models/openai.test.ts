@@ -1,20 +1,11 @@
 // The OpenAI provider against a real loopback server speaking chat completions: what is sent (key,
 // JSON mode, system prompt), and what is recorded from the answer (usage, cost, reported model).
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeLlmServer } from '../support/fake-llm-server.js';
 import { harness, openaiKey, openaiModel, ticketSchema } from './router-harness.js';
 
-let server: FakeLlmServer;
-beforeAll(async () => {
-  server = await startFakeLlmServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFakeLlmServer();
 
 describe('OpenAI chat completions', () => {
   it('returns the validated JSON and records usage, cost and the model version the provider reported', async () => {

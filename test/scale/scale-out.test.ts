@@ -38,7 +38,9 @@ describe.skipIf(!postgresTestUrl)('scale-out on PostgreSQL', () => {
     const created = await createPostgresDatabase(postgresTestUrl!);
     const dir = mkdtempSync(join(tmpdir(), 'keel-scale-'));
     writeFileSync(join(dir, 'fanout.yaml'), workflow);
-    const env = { DATABASE_URL: created.url, KEEL_WORKFLOWS_DIR: dir, KEEL_POLL_MS: '2000' };
+    // Its own configuration: the example's keel.yaml would have the API processes train its classifier meanwhile.
+    writeFileSync(join(dir, 'keel.yaml'), `promptsDir: ${join(dir, 'no-prompts')}\n`);
+    const env = { DATABASE_URL: created.url, KEEL_WORKFLOWS_DIR: dir, KEEL_POLL_MS: '2000', KEEL_CONFIG: join(dir, 'keel.yaml') };
     const db = await openPostgres({ url: created.url, poolSize: 2 });
     try {
       const scheduleStart = Date.now();

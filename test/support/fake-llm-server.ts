@@ -4,6 +4,7 @@
 // stall past the timeout, a 429 with Retry-After, a 500, a 401, or a body cut off mid-way. Every
 // request is recorded with its parsed body and headers so tests can assert what Keel sent.
 
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -163,4 +164,28 @@ function readAll(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * One fake server for a test file: started before its tests, its scripts and records cleared before
+ * each test, closed after. The returned object forwards to the running server.
+ */
+export function useFakeLlmServer(): FakeLlmServer {
+  let current: FakeLlmServer | undefined;
+  beforeAll(async () => { current = await startFakeLlmServer(); });
+  afterAll(async () => { await current?.close(); });
+  beforeEach(() => current?.reset());
+  const running = (): FakeLlmServer => {
+    if (!current) throw new Error('the fake LLM server starts in beforeAll; use it inside a test or hook');
+    return current;
+  };
+  return {
+    get url() { return running().url; },
+    get port() { return running().port; },
+    get requests() { return running().requests; },
+    script: (route, ...answers) => running().script(route, ...answers),
+    pending: (route) => running().pending(route),
+    reset: () => running().reset(),
+    close: () => running().close(),
+  };
 }
