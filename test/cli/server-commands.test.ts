@@ -98,6 +98,21 @@ describe('runs and reviews', () => {
     expect(detail.stdout).toContain(`review ${reviewId}  approved  step check`);
   });
 
+  it('shows why a review was asked for and what the step saw', async () => {
+    const { runId, reviewId } = await waitingRun();
+    // A model step that stopped would have written this context; the review row is where it lives.
+    await server.keel.db.query(`UPDATE reviews SET reason = 'low_confidence', context = $2::jsonb WHERE id = $1`, [
+      reviewId, JSON.stringify({ model: 'banking77', confidence: 0.41, alternatives: [{ label: 'card_arrival', confidence: 0.3 }] }),
+    ]);
+    const show = await keel('review', 'show', reviewId);
+    expect(show.stdout).toMatch(/reason\s+low_confidence/);
+    expect(show.out).toContain('context:');
+    expect(show.out).toContainEqual(expect.stringMatching(/^ {2}confidence\s+0\.41$/));
+    expect(show.out).toContainEqual(expect.stringMatching(/^ {2}alternatives\s+\[\{"label":"card_arrival","confidence":0\.3\}\]$/));
+    const detail = await keel('runs', 'show', runId);
+    expect(detail.stdout).toContain(`review ${reviewId}  pending  step check  reason low_confidence`);
+  });
+
   it('prints each step as it happens with --follow', async () => {
     const r = await keel('run', 'triage', '--input', '{"subject":"printer"}', '--follow');
     expect(r.code).toBe(0);

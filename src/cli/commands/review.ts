@@ -2,7 +2,7 @@
 import { seg } from '../api-client.js';
 import { reviewStatusNames, type Review } from '../api-types.js';
 import { exitCodes, oneOf, parseJsonOption, requireOption, type CommandContext, type CommandSpec } from '../command.js';
-import { jsonAnswer, table, time } from '../output.js';
+import { fold, jsonAnswer, table, time } from '../output.js';
 
 const listUsage = 'keel review list [--status S] [--workflow W]';
 
@@ -45,6 +45,11 @@ export const reviewShowCommand: CommandSpec = {
     ctx.io.out(`  reason    ${r.reason}`);
     if (r.assigned_role || r.assigned_to) ctx.io.out(`  assigned  ${[r.assigned_to, r.assigned_role && `role ${r.assigned_role}`].filter(Boolean).join(', ')}`);
     ctx.io.out(`  created   ${time(r.created_at)}${r.due_at ? `  due ${time(r.due_at)}` : ''}`);
+    if (r.context) {
+      // Why the step stopped and what it saw (model, prompt version, confidence, alternatives): each on its own line.
+      ctx.io.out('context:');
+      for (const [key, value] of Object.entries(r.context)) ctx.io.out(`  ${key.padEnd(13)} ${fold(value)}`);
+    }
     // The proposal is what a person decides on, so it is shown whole, not folded.
     ctx.io.out('proposed:');
     for (const line of JSON.stringify(r.proposed ?? null, null, 2).split('\n')) ctx.io.out(`  ${line}`);
