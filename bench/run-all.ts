@@ -26,6 +26,7 @@ const benches: Bench[] = [
   { name: 'permission-check', script: 'permission-check.ts', results: ['permission-check'] },
   { name: 'audit-append', script: 'audit-append.ts', results: ['audit-append'] },
   { name: 'classifier', script: 'classifier.ts', results: ['classifier'] },
+  { name: 'calibration', script: 'calibration.ts', results: ['calibration'] },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');
