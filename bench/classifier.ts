@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  deserializeClassifier, evaluateClassifier, readLabelledFile, serializeClassifier, splitStratified, trainClassifier,
+  createRandom, deserializeClassifier, evaluateClassifier, readLabelledFile, serializeClassifier, splitStratified, trainClassifier,
   type ClassifierModel, type LabelledRow, type TrainProgress,
 } from '../src/models/classifier/index.js';
 import { repoDir } from './lib/databases.js';
@@ -87,21 +87,14 @@ function reliability(model: ClassifierModel, test: LabelledRow[]): Array<Array<s
 
 /** Stratified folds: each label's rows shuffled (seeded) and dealt out in turn, so every fold holds every label. */
 function foldsOf(rows: LabelledRow[], k: number, foldSeed: number): number[] {
-  let state = foldSeed >>> 0 || 1;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(foldSeed);
   const byLabel = new Map<string, number[]>();
   rows.forEach((r, i) => byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), i]));
   const fold = new Array<number>(rows.length).fill(0);
   let next = 0;
   for (const indices of byLabel.values()) {
     for (let i = indices.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
+      const j = random.int(i + 1);
       [indices[i], indices[j]] = [indices[j]!, indices[i]!];
     }
     for (const index of indices) fold[index] = next++ % k;

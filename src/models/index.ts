@@ -22,7 +22,7 @@ export {
   trainClassifierVersion, storeClassifierVersion, listClassifierVersions, loadClassifier, type ClassifierVersion, type TrainRequest,
 } from './classifier-store.js';
 export {
-  evaluateClassifier, readLabelledFile, parseLabelledText, splitStratified, trainClassifier, serializeClassifier, deserializeClassifier,
+  evaluateClassifier, readLabelledFile, parseLabelledText, splitStratified, createRandom, trainClassifier, serializeClassifier, deserializeClassifier,
   type ClassifierModel, type ClassifierEvaluation, type LabelledRow, type Prediction, type TrainProgress,
 } from './classifier/index.js';
 export { registerModelRoutes, modelSchema, modelCallSchema, publicModelCall } from './routes.js';

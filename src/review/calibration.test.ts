@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeelError } from '../errors.js';
-import { createRandom } from '../models/classifier/split.js';
+import { createRandom } from '../models/index.js';
 import { clopperPearsonLowerBound, logGamma, regularizedBeta, suggestThreshold, wilsonLowerBound, type ScoredDecision } from './calibration.js';
 
 const seed = 20_261_130;

@@ -7,4 +7,4 @@ export {
 } from './classifier.js';
 export { serializeClassifier, deserializeClassifier } from './artifact.js';
 export { evaluateClassifier, expectedCalibrationError, calibrationBins, type ClassifierEvaluation, type LabelScore } from './metrics.js';
-export { splitStratified } from './split.js';
+export { splitStratified, createRandom } from './split.js';
