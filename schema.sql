@@ -214,6 +214,8 @@ CREATE TABLE reviews (
   retired_at timestamp with time zone,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   context jsonb,
+  claimed_by text,
+  claimed_until timestamp with time zone,
   CONSTRAINT reviews_pkey PRIMARY KEY (id),
   CONSTRAINT reviews_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
   CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'edited'::text, 'rejected'::text, 'expired'::text]))),

@@ -73,6 +73,8 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
   'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),
+  'POST /api/reviews/{id}/claim': on('reviews:decide', { review: 'id' }),
+  'DELETE /api/reviews/{id}/claim': on('reviews:decide', { review: 'id' }),
   'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': on('reviews:decide', { workflow: 'workflow' }),
 
   // The instruction library is shared by every workflow: anyone who may read some workflow may read

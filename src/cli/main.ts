@@ -16,7 +16,9 @@ import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
 import { modelsEvalCommand, modelsListCommand, modelsTrainCommand } from './commands/models.js';
 import { promptsDiffCommand, promptsLabelCommand, promptsListCommand, promptsShowCommand } from './commands/prompts.js';
-import { reviewApproveCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewShowCommand } from './commands/review.js';
+import {
+  reviewApproveCommand, reviewClaimCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewReleaseCommand, reviewShowCommand,
+} from './commands/review.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, runsShowCommand } from './commands/runs.js';
 import { serveCommand } from './commands/serve.js';
@@ -37,7 +39,7 @@ export const commands: readonly CommandSpec[] = [
   serveCommand, workerCommand, validateCommand, deployCommand,
   workflowsCommand, versionsCommand, diffCommand, pointCommand, pauseStageCommand, resumeStageCommand,
   runCommand, runsCommand, runsShowCommand,
-  reviewListCommand, reviewShowCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
+  reviewListCommand, reviewShowCommand, reviewClaimCommand, reviewReleaseCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,

@@ -7,6 +7,7 @@ export {
   type OpenReview, type DecideInput, type WakeRun,
 } from './store.js';
 export { registerReviewRoutes, reviewSchema } from './routes.js';
+export { claimReview, releaseReview, defaultClaimMinutes } from './claims.js';
 export {
   suggestThreshold, wilsonLowerBound, clopperPearsonLowerBound,
   type ScoredDecision, type ThresholdSuggestion, type SuggestOptions, type BoundMethod, type CurvePoint,

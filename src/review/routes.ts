@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js';
 import { createRoute, jsonBody, problems, sendJson, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
+import { claimReview, releaseReview } from './claims.js';
 import { decideReview, getReview, listReviews, type WakeRun } from './store.js';
 import { reviewDecisions, reviewStatuses } from './types.js';
 
@@ -10,6 +11,8 @@ export const reviewSchema = z.object({
   title: z.string().nullable(), proposed: z.unknown(), decided_output: z.unknown(), comment: z.string().nullable(),
   assigned_role: z.string().nullable(), assigned_to: z.string().nullable(), due_at: z.string().nullable(),
   decided_by: z.string().nullable(), decided_at: z.string().nullable(), created_at: z.string(),
+  claimed_by: z.string().nullable().describe('Who is working on the task; others cannot decide it while the claim holds'),
+  claimed_until: z.string().nullable().describe('When the claim frees itself'),
 }).openapi('Review');
 
 const decisionBody = z.object({
@@ -42,6 +45,24 @@ export function registerReviewRoutes(app: ApiApp, db: Db, wake: WakeRun): void {
     const body = c.req.valid('json');
     return sendJson(c, await decideReview(db, { target: { reviewId: c.req.valid('param').id }, ...body, actor: c.get('actor') }, wake));
   });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/api/reviews/{id}/claim', tags: ['reviews'], summary: 'Claim a pending review (or renew your claim) so nobody else decides it meanwhile',
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { 'application/json': { schema: z.object({ minutes: z.number().positive().max(1440).optional().describe('How long the claim holds; 15 by default') }) } }, required: false },
+    },
+    responses: { 200: jsonBody(reviewSchema, 'Claimed'), ...problems(404, 409, 422) },
+  }), async (c) => {
+    const body = c.req.valid('json') as { minutes?: number } | undefined;
+    return sendJson(c, await claimReview(db, { reviewId: c.req.valid('param').id, actor: c.get('actor'), minutes: body?.minutes }));
+  });
+
+  app.openapi(createRoute({
+    method: 'delete', path: '/api/reviews/{id}/claim', tags: ['reviews'], summary: 'Give back your claim on a review',
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: jsonBody(reviewSchema, 'Released'), ...problems(404, 409) },
+  }), async (c) => sendJson(c, await releaseReview(db, { reviewId: c.req.valid('param').id, actor: c.get('actor') })));
 
   app.openapi(createRoute({
     method: 'post', path: '/api/workflows/{workflow}/runs/{run}/steps/{step}/decision', tags: ['reviews'],

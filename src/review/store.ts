@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { KeelError } from '../errors.js';
+import { claimedByOther } from './claims.js';
 import type { ReviewDecision, ReviewRow, ReviewStatus } from './types.js';
 
 export function newReviewId(): string {
@@ -107,17 +108,25 @@ export async function decideReview(db: Db, input: DecideInput, wake: WakeRun): P
         hint: 'A review is decided once; its decision is in the run history.',
       });
     }
+    if (existing && claimedByOther(existing, input.actor)) {
+      throw new KeelError('conflict', `Review ${existing.id} is claimed by ${existing.claimed_by} until ${new Date(existing.claimed_until!).toISOString()}.`, {
+        hint: 'The person holding the claim decides it, or it frees itself when the claim expires.',
+      });
+    }
     const status = statusFor[input.decision];
     const output = input.decision === 'edit' ? JSON.stringify(input.output) : null;
     const r = existing
       ? await tx.query<ReviewRow>(
-        `UPDATE reviews SET status = $2, decided_output = $3::jsonb, comment = $4, decided_by = $5, decided_at = now()
-         WHERE id = $1 RETURNING *`, [existing.id, status, output, input.comment ?? null, input.actor])
+        `UPDATE reviews SET status = $2, decided_output = $3::jsonb, comment = $4, decided_by = $5, decided_at = now(),
+           claimed_by = NULL, claimed_until = NULL
+         WHERE id = $1 AND status = 'pending' RETURNING *`, [existing.id, status, output, input.comment ?? null, input.actor])
       : await tx.query<ReviewRow>(
         `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, decided_output, comment, decided_by, decided_at)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, now()) RETURNING *`,
         [newReviewId(), runId, (target as { stepId: string }).stepId, run.rows[0].workflow_id, status, output, input.comment ?? null, input.actor]);
-    const review = r.rows[0]!;
+    const review = r.rows[0];
+    // The run lock above already serialises deciders; the condition keeps a second decision from ever overwriting the first.
+    if (!review) throw new KeelError('conflict', `Review ${existing!.id} was decided meanwhile.`, { hint: 'Its decision is in the run history.' });
     await recordAudit(tx, {
       actor: input.actor, action: 'review:decided', subjectType: 'review', subjectId: review.id,
       data: { run: runId, step: review.step_id, decision: input.decision },

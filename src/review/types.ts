@@ -24,5 +24,8 @@ export interface ReviewRow {
   decided_by: string | null;
   decided_at: Date | null;
   retired_at: Date | null;
+  /** Who is working on the task, and until when (the claim frees itself then). */
+  claimed_by: string | null;
+  claimed_until: Date | null;
   created_at: Date;
 }

@@ -116,6 +116,8 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /api/reviews': { path: '/api/reviews' },
     'GET /api/reviews/{id}': { path: `/api/reviews/${ids.review}` },
     'POST /api/reviews/{id}/decision': { path: `/api/reviews/${ids.review}/decision`, body: { decision: 'bogus' } },
+    'POST /api/reviews/{id}/claim': { path: `/api/reviews/${ids.review}/claim`, body: { minutes: -1 } },
+    'DELETE /api/reviews/{id}/claim': { path: `/api/reviews/${ids.review}/claim` },
     'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': { path: `/api/workflows/alpha/runs/${ids.run}/steps/check/decision`, body: { decision: 'bogus' } },
     'GET /api/prompts': { path: '/api/prompts' },
     'GET /api/prompts/version': { path: '/api/prompts/version?name=missing/prompt' },

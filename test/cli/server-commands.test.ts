@@ -113,6 +113,18 @@ describe('runs and reviews', () => {
     expect(detail.stdout).toContain(`review ${reviewId}  pending  step check  reason low_confidence`);
   });
 
+  it('claims a review, shows who holds it, and releases it', async () => {
+    const { reviewId } = await waitingRun();
+    const claim = await keel('review', 'claim', reviewId, '--minutes', '30');
+    expect(claim).toMatchObject({ code: 0, out: [expect.stringMatching(new RegExp(`^review ${reviewId} is yours until `))] });
+    expect((await keel('review', 'show', reviewId)).stdout).toMatch(/claimed\s+by \S+ until/);
+    expect((await keel('review', 'claim', reviewId, '--minutes', '0')).code).toBe(2);
+    const release = await keel('review', 'release', reviewId);
+    expect(release.stdout).toContain(`review ${reviewId} released`);
+    expect((await keel('review', 'release', reviewId)).code).toBe(1);
+    expect((await keel('review', 'show', reviewId)).stdout).not.toMatch(/claimed\s+by/);
+  });
+
   it('prints each step as it happens with --follow', async () => {
     const r = await keel('run', 'triage', '--input', '{"subject":"printer"}', '--follow');
     expect(r.code).toBe(0);

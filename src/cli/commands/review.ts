@@ -1,7 +1,7 @@
 // `keel review ...`: the review queue from the terminal: list, show, and decide.
 import { seg } from '../api-client.js';
 import { reviewStatusNames, type Review } from '../api-types.js';
-import { exitCodes, oneOf, parseJsonOption, requireOption, type CommandContext, type CommandSpec } from '../command.js';
+import { exitCodes, oneOf, parseInteger, parseJsonOption, requireOption, type CommandContext, type CommandSpec } from '../command.js';
 import { fold, jsonAnswer, table, time } from '../output.js';
 
 const listUsage = 'keel review list [--status S] [--workflow W]';
@@ -45,6 +45,7 @@ export const reviewShowCommand: CommandSpec = {
     ctx.io.out(`  reason    ${r.reason}`);
     if (r.assigned_role || r.assigned_to) ctx.io.out(`  assigned  ${[r.assigned_to, r.assigned_role && `role ${r.assigned_role}`].filter(Boolean).join(', ')}`);
     ctx.io.out(`  created   ${time(r.created_at)}${r.due_at ? `  due ${time(r.due_at)}` : ''}`);
+    if (r.claimed_by && r.claimed_until && Date.parse(r.claimed_until) > Date.now()) ctx.io.out(`  claimed   by ${r.claimed_by} until ${time(r.claimed_until)}`);
     if (r.context) {
       // Why the step stopped and what it saw (model, prompt version, confidence, alternatives): each on its own line.
       ctx.io.out('context:');
@@ -97,3 +98,34 @@ function decisionCommand(decision: 'approve' | 'reject' | 'edit'): CommandSpec {
 export const reviewApproveCommand = decisionCommand('approve');
 export const reviewRejectCommand = decisionCommand('reject');
 export const reviewEditCommand = decisionCommand('edit');
+
+const claimUsage = 'keel review claim ID [--minutes N]';
+
+export const reviewClaimCommand: CommandSpec = {
+  path: ['review', 'claim'],
+  usage: claimUsage,
+  summary: 'Claim a pending review so nobody else decides it while you look (15 minutes unless --minutes; again to renew)',
+  options: { minutes: { type: 'string', value: 'N', description: 'how long the claim holds, 1 to 1440' } },
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    const minutesText = ctx.string('minutes');
+    const minutes = minutesText === undefined ? undefined : parseInteger(minutesText, '--minutes', 1, 1440, claimUsage);
+    const r = await (await ctx.api()).post<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}/claim`, minutes === undefined ? {} : { minutes });
+    if (ctx.json) return jsonAnswer(ctx.io, r);
+    ctx.io.out(`review ${r.id} is yours until ${time(r.claimed_until)}  (keel review show ${r.id})`);
+    return exitCodes.ok;
+  },
+};
+
+export const reviewReleaseCommand: CommandSpec = {
+  path: ['review', 'release'],
+  usage: 'keel review release ID',
+  summary: 'Give back your claim on a review before it expires',
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    const r = await (await ctx.api()).delete<Review>(`/api/reviews/${seg(ctx.args[0] ?? '')}/claim`);
+    if (ctx.json) return jsonAnswer(ctx.io, r);
+    ctx.io.out(`review ${r.id} released; anyone with the role may claim or decide it`);
+    return exitCodes.ok;
+  },
+};

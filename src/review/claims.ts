@@ -1,0 +1,69 @@
+import { recordAudit } from '../audit/index.js';
+import type { Db, Queryable } from '../db/index.js';
+import { KeelError } from '../errors.js';
+import type { ReviewRow } from './types.js';
+
+/** How long a claim holds unless renewed: long enough to read a case, short enough that a forgotten one frees itself. */
+export const defaultClaimMinutes = 15;
+
+/**
+ * Claims a pending review for one person, or renews their own claim. One conditional UPDATE: two
+ * people claiming at once cannot both win, and an expired claim is free to take.
+ */
+export async function claimReview(db: Db, input: { reviewId: string; actor: string; minutes?: number }): Promise<ReviewRow> {
+  const minutes = input.minutes ?? defaultClaimMinutes;
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+    throw new KeelError('invalid_input', 'A claim lasts more than 0 and at most 1440 minutes.', { problems: [{ path: 'minutes', message: `got ${minutes}` }] });
+  }
+  return db.transaction(async (tx) => {
+    const r = await tx.query<ReviewRow>(
+      `UPDATE reviews SET claimed_by = $2, claimed_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= now() OR claimed_by = $2)
+        RETURNING *`,
+      [input.reviewId, input.actor, minutes * 60],
+    );
+    const claimed = r.rows[0];
+    if (!claimed) throw await refusal(tx, input.reviewId, input.actor);
+    await recordAudit(tx, {
+      actor: input.actor, action: 'review:claimed', subjectType: 'review', subjectId: claimed.id,
+      data: { run: claimed.run_id, until: claimed.claimed_until },
+    });
+    return claimed;
+  });
+}
+
+/** Gives a claim back before it expires; only its holder can. */
+export async function releaseReview(db: Db, input: { reviewId: string; actor: string }): Promise<ReviewRow> {
+  return db.transaction(async (tx) => {
+    const r = await tx.query<ReviewRow>(
+      `UPDATE reviews SET claimed_by = NULL, claimed_until = NULL
+        WHERE id = $1 AND status = 'pending' AND claimed_by = $2 AND claimed_until > now() RETURNING *`,
+      [input.reviewId, input.actor],
+    );
+    const released = r.rows[0];
+    if (!released) throw await refusal(tx, input.reviewId, input.actor, 'release');
+    await recordAudit(tx, { actor: input.actor, action: 'review:released', subjectType: 'review', subjectId: released.id, data: { run: released.run_id } });
+    return released;
+  });
+}
+
+/** The live claim of someone other than `actor`, if any: it keeps them from deciding. */
+export function claimedByOther(review: ReviewRow, actor: string, now = new Date()): boolean {
+  return review.claimed_by !== null && review.claimed_by !== actor && review.claimed_until !== null && new Date(review.claimed_until) > now;
+}
+
+/** Why a claim or release did not happen, as the error the caller answers with. */
+async function refusal(tx: Queryable, reviewId: string, actor: string, what: 'claim' | 'release' = 'claim'): Promise<KeelError> {
+  const r = await tx.query<ReviewRow & { live: boolean }>(`SELECT *, claimed_until > now() AS live FROM reviews WHERE id = $1`, [reviewId]);
+  const review = r.rows[0];
+  if (!review) return new KeelError('not_found', `No review ${reviewId}.`, { hint: 'List reviews with `keel review list`.' });
+  if (review.status !== 'pending') return new KeelError('conflict', `Review ${reviewId} is already ${review.status}.`, { hint: 'A review is decided once; its decision is in the run history.' });
+  if (what === 'release') {
+    return new KeelError('conflict', review.live && review.claimed_by !== actor
+      ? `Review ${reviewId} is claimed by ${review.claimed_by}, not by you.`
+      : `You hold no claim on review ${reviewId}.`);
+  }
+  return new KeelError('conflict', `Review ${reviewId} is claimed by ${review.claimed_by} until ${new Date(review.claimed_until!).toISOString()}.`, {
+    hint: 'Pick another task, or wait until the claim expires or is released.', details: { claimedBy: review.claimed_by, claimedUntil: review.claimed_until },
+  });
+}
