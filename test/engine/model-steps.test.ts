@@ -199,6 +199,15 @@ describe.each(testDatabases())('model steps on $name', (database) => {
     expect(llm.requests).toHaveLength(1);
   });
 
+  it('gives a free-text answer the same shape as the template model: { text, model }', async () => {
+    await deploy(db, workflow({ extra: '' }).replace(/    output_schema: .*\n/, '').replace('steps.draft.reply', 'steps.draft.text'));
+    llm.script('openai', { text: 'Your card is on its way.' });
+    const { run } = await start();
+    const done = await waitForRun(db, run.id, ['succeeded']);
+    expect(done.state.draft).toEqual({ text: 'Your card is on its way.', model: 'writer' });
+    expect(done.output).toEqual({ sent: 'Your card is on its way.' });
+  });
+
   it('classifies with a language model among the listed labels', async () => {
     await deploy(db, `
 id: labelling

@@ -43,7 +43,8 @@ export function createModelStep(services: ModelServices): StepHandler<ModelStep>
         }
         const { result, lastCallId } = called;
         if (!result.ok) return failed(step, run, result, context);
-        answer = result.output;
+        // Without a schema the answer is text; it takes the template model's shape so later steps read `.text` either way.
+        answer = prompt.outputSchema ? result.output : { text: result.text, model: result.model };
         if (lastCallId !== undefined) await keepAcceptedAnswer(run.db, lastCallId, answer);
         run.faults.hit('after-call', step.id);
       }
