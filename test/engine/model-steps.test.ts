@@ -200,7 +200,7 @@ describe.each(testDatabases())('model steps on $name', (database) => {
   });
 
   it('gives a free-text answer the same shape as the template model: { text, model }', async () => {
-    await deploy(db, workflow({ extra: '' }).replace(/    output_schema: .*\n/, '').replace('steps.draft.reply', 'steps.draft.text'));
+    await deploy(db, workflow({ extra: '' }).replace(/ {4}output_schema: .*\n/, '').replace('steps.draft.reply', 'steps.draft.text'));
     llm.script('openai', { text: 'Your card is on its way.' });
     const { run } = await start();
     const done = await waitForRun(db, run.id, ['succeeded']);
