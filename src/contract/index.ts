@@ -73,3 +73,9 @@ export function sendJson(c: Context, body: unknown, status: 200 | 201 | 202 = 20
 
 export const isoDate = z.string().describe('ISO 8601 timestamp');
 export const stageSchema = z.enum(['design', 'testing', 'sandbox', 'production']);
+
+/** One change between two versions (src/diff.ts), as the registry and the library answer it. */
+export const diffEntrySchema = z.object({
+  path: z.string(), change: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional(),
+  lines: z.array(z.string()).optional().describe("Multi-line text: changed lines marked '-' or '+', context ' ', gaps '@@'"),
+});

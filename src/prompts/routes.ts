@@ -1,7 +1,7 @@
 // The instruction library API. Entry names hold `/` (support/reply), so they travel in the query
 // string rather than as a path segment: /api/prompts/version?name=support/reply&ref=production.
 import type { Db } from '../db/index.js';
-import { createRoute, isoDate, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
+import { createRoute, diffEntrySchema, isoDate, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
 import { KeelError } from '../errors.js';
 import { diffLibraryVersions } from './diff.js';
 import { documentTypes, libraryKinds, type DocumentType } from './schema.js';
@@ -32,10 +32,7 @@ export const libraryDiffSchema = z.object({
   name: z.string(),
   from: z.object({ id: z.string(), number: z.number().int() }),
   to: z.object({ id: z.string(), number: z.number().int() }),
-  changes: z.array(z.object({
-    path: z.string(), change: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional(),
-    lines: z.array(z.string()).optional().describe("Multi-line text: changed lines marked '-' or '+', context ' ', gaps '@@'"),
-  })),
+  changes: z.array(diffEntrySchema),
 }).openapi('LibraryDiff');
 
 export const libraryDeployResultSchema = z.object({

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
+import { createRoute, diffEntrySchema, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { validateWorkflowText } from '../spec/index.js';
 import { deployWorkflow } from './deploy.js';
 import { diffDefinitions } from './diff.js';
@@ -27,7 +27,7 @@ export const versionSchema = versionSummarySchema.extend({
 
 export const diffSchema = z.object({
   from: z.string(), to: z.string(),
-  changes: z.array(z.object({ path: z.string(), change: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() })),
+  changes: z.array(diffEntrySchema),
 }).openapi('VersionDiff');
 
 export const deployResultSchema = z.object({
