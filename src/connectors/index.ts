@@ -5,5 +5,6 @@
 export { createEgressClient } from './egress.js';
 export type { EgressClient, EgressClientOptions, EgressRequest, EgressResponse } from './egress.js';
 export { egressFetch, type EgressFetch, type EgressFetchInit } from './egress-fetch.js';
+export { retryAfterMs } from './retry-after.js';
 export { signWebhook, verifyWebhook } from './standard-webhooks.js';
 export type { VerifiedWebhook, WebhookSigningInput, WebhookVerifyInput } from './standard-webhooks.js';

@@ -1,4 +1,4 @@
-import type { EgressClient } from '../../connectors/index.js';
+import { retryAfterMs, type EgressClient } from '../../connectors/index.js';
 import { KeelError } from '../../errors.js';
 import { httpActionConfigSchema, type HttpActionConfig } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
@@ -26,7 +26,7 @@ export function createHttpAction(egress: EgressClient): ActionHandler {
         signal: request.signal,
       });
       if (response.status >= 200 && response.status < 300) return { status: response.status, body: parseBody(response.body) };
-      throw statusError(response.status, response.headers['retry-after'], config.method);
+      throw statusError(response.status, response.headers, config.method);
     },
     async check(request) {
       const config = parseConfig(request.config);
@@ -37,7 +37,7 @@ export function createHttpAction(egress: EgressClient): ActionHandler {
       });
       if (response.status === 404) return { exists: false };
       if (response.status >= 200 && response.status < 300) return { exists: true, output: { status: response.status, body: parseBody(response.body) } };
-      throw statusError(response.status, response.headers['retry-after'], config.check.method);
+      throw statusError(response.status, response.headers, config.check.method);
     },
   };
 }
@@ -68,19 +68,11 @@ function parseBody(text: string): unknown {
 }
 
 /** 429 and 5xx are worth retrying (429 after Retry-After); other answers are final. */
-function statusError(status: number, retryAfter: string | undefined, method: string): KeelError {
-  const retryAfterMs = parseRetryAfter(retryAfter);
+function statusError(status: number, headers: Record<string, string>, method: string): KeelError {
+  const retryAfter = retryAfterMs(headers);
   if (status === 429) {
-    return new KeelError('provider_rate_limited', `The target answered 429 Too Many Requests to ${method}.`, { retriable: true, retryAfterMs, details: { status } });
+    return new KeelError('provider_rate_limited', `The target answered 429 Too Many Requests to ${method}.`, { retriable: true, retryAfterMs: retryAfter, details: { status } });
   }
   const retriable = status >= 500;
-  return new KeelError('action_failed', `The target answered HTTP ${status} to ${method}.`, { retriable, retryAfterMs, details: { status, sent: true } });
-}
-
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  return new KeelError('action_failed', `The target answered HTTP ${status} to ${method}.`, { retriable, retryAfterMs: retryAfter, details: { status, sent: true } });
 }

@@ -4,6 +4,7 @@
 // key scrubbed out: providers echo keys back (OpenAI's 401 names a masked form of the key sent).
 
 import { APICallError } from 'ai';
+import { retryAfterMs } from '../../connectors/index.js';
 import { isKeelError } from '../../errors.js';
 import type { ModelErrorClass } from '../types.js';
 
@@ -41,7 +42,7 @@ export function classifyProviderError(error: unknown, ctx: ClassifyContext): Cla
     const status = error.statusCode;
     const said = providerWords(error, ctx.secrets);
     const text = `${ctx.provider} answered HTTP ${status}${said ? `: ${said}` : ''}`;
-    if (status === 429) return { ...failure('rate_limited', status, true, text), retryAfterMs: retryAfterMs(error.responseHeaders, ctx.now) };
+    if (status === 429) return { ...failure('rate_limited', status, true, text), retryAfterMs: retryAfterMs(error.responseHeaders, ctx.now) ?? null };
     // 408 is the server saying it gave up waiting for us: the same as no answer, worth another try.
     if (status === 408) return failure('no_response', status, true, text);
     if (status >= 500) return failure('server_error', status, true, text);
@@ -98,15 +99,3 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out.replace(/\b(?:sk|pk|rk|key|api)[-_](?=[A-Za-z0-9_\-*.]*[0-9*])[A-Za-z0-9_\-*.]{5,}[A-Za-z0-9_\-*]/gi, '[redacted]');
 }
 
-/** Retry-After in ms: `retry-after-ms` (OpenAI), else `retry-after` as seconds or an HTTP date. */
-export function retryAfterMs(headers: Record<string, string> | undefined, now: number): number | null {
-  if (!headers) return null;
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const ms = Number(lower['retry-after-ms']);
-  if (lower['retry-after-ms'] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = lower['retry-after']?.trim();
-  if (!raw) return null;
-  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
