@@ -19,6 +19,7 @@ export {
   renderPrompt, documentVariables, referencedDocuments,
   type RenderedPrompt, type PromptMessage, type PromptVersionLike, type DocumentVariable,
 } from './render.js';
+export { renderTemplate } from './template.js';
 export { searchDocuments, embedDocuments, hasPgvector, type SearchOptions, type SearchResult, type EmbedFn } from './search.js';
 export { loadLibraryFolder, type LoadLibraryOptions, type LibraryLoadReport } from './folder.js';
 export {

@@ -208,6 +208,14 @@ describe.each(testDatabases())('model steps on $name', (database) => {
     expect(done.output).toEqual({ sent: 'Your card is on its way.' });
   });
 
+  it('fails the run, naming the variable, when an inline template reads one the run does not have', async () => {
+    await deploy(db, workflow({ model: 'template' }).replace('{{ input.question }}', '{{ input.question }} {{ input.account }}'));
+    const { run } = await start();
+    const failed = await waitForRun(db, run.id, ['failed']);
+    expect(failed.error).toMatchObject({ code: 'step_failed', message: expect.stringContaining('account') });
+    expect(llm.requests).toHaveLength(0);
+  });
+
   it('classifies with a language model among the listed labels', async () => {
     await deploy(db, `
 id: labelling

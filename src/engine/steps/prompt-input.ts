@@ -1,6 +1,5 @@
-import { Liquid } from 'liquidjs';
 import { KeelError } from '../../errors.js';
-import { getLibraryVersionById, renderPrompt } from '../../prompts/index.js';
+import { getLibraryVersionById, renderPrompt, renderTemplate } from '../../prompts/index.js';
 import type { ModelStep } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
 import type { StepRun } from './step.js';
@@ -20,10 +19,6 @@ export interface PreparedPrompt {
   /** The prompt's own review threshold, used when the step sets no min_confidence. */
   confidenceThreshold?: number;
 }
-
-// Strict variables: a template that names a field the variables lack fails instead of rendering
-// blanks. LiquidJS templates cannot reach JavaScript globals; only the variables passed in are visible.
-const liquid = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true });
 
 /**
  * Renders the step's prompt over its variables. A library prompt is the version this workflow
@@ -45,7 +40,8 @@ export async function preparePrompt(step: ModelStep, run: StepRun): Promise<Prep
     return { ...rendered, ref: step.prompt, versionId, outputSchema: step.output_schema ?? rendered.outputSchema };
   }
   try {
-    const text = await liquid.parseAndRender(step.template ?? '', variables);
+    // The library's strict LiquidJS: a missing variable is an error, no globals, no files, bounded work.
+    const text = await renderTemplate(step.template ?? '', variables as Record<string, unknown>);
     return { messages: [{ role: 'user', content: text }], outputSchema: step.output_schema };
   } catch (error) {
     throw new KeelError('step_failed', `steps[${step.id}].template: ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
