@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { createEgressClient, type EgressClient } from './connectors/index.js';
+import { createEgressClient } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -12,7 +12,7 @@ import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow } from './registry/index.js';
-import { createModelRouter, trainClassifierVersion, type ClassifierVersion } from './models/index.js';
+import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 
 export const keelVersion = '0.1.0';
@@ -46,20 +46,21 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   if (roles.loadWorkflows) {
     // Prompts first: deploying a workflow pins the library versions it refers to.
-    await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: ['template', ...Object.keys(config.models)] });
+    await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: Object.keys(config.models) });
     await loadWorkflowFiles(db, config, logger);
   }
 
   const onError = (message: string, error: unknown) => logger.error({ error }, message);
   // One guarded client for the process: workflow actions and the OIDC sign-in both go through it.
   const egress = createEgressClient({ allowHosts: [...config.egress.allowHosts] });
+  // One set of model clients for the process: steps, library search and start-up embedding share it.
+  const models = createModelServices({ configs: config.models, providerKeys: config.providerKeys, embedding: config.retrieval.embeddingModel, egress });
   const engine = createEngine({
     db, egress,
     workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
-    models: { configs: config.models, providerKeys: config.providerKeys, embedding: config.retrieval.embeddingModel },
+    models,
   });
-  const embedder = libraryEmbedder(config, egress);
-  const embedding = roles.loadWorkflows && embedder ? embedLibrary(db, embedder, logger) : Promise.resolve();
+  const embedding = roles.loadWorkflows ? embedLibrary(db, models, logger) : Promise.resolve();
   // Classifiers train in the background so the server is ready at once; classify steps retry until then.
   const trainingAbort = new AbortController();
   const training = roles.loadWorkflows ? trainMissingClassifiers(db, config, logger, trainingAbort.signal) : Promise.resolve();
@@ -74,7 +75,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
       auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress,
       models: { models: config.models, providerKeys: config.providerKeys },
-      library: embedder ? { embed: embedder.embed, embeddingModel: embedder.model } : undefined,
+      library: libraryEmbedding(models),
     });
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
@@ -104,25 +105,25 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   };
 }
 
-/** The embedding function library search uses, when an embedding model is configured. */
-function libraryEmbedder(config: Readonly<Config>, egress: EgressClient): { model: string; embed: (texts: string[]) => Promise<number[][]> } | undefined {
-  const model = config.retrieval.embeddingModel;
-  if (!model) return undefined;
-  const router = createModelRouter({ models: {}, providerKeys: config.providerKeys, egress, embedding: model });
-  return { model: model.model, embed: (texts) => router.embed(texts, AbortSignal.timeout(model.timeoutMs * 4)) };
+/** Library search's embedding function, with a deadline of its own (a search request has no run to abort it). */
+function libraryEmbedding(models: ModelServices): { embed: (texts: string[]) => Promise<number[][]>; embeddingModel: string } | undefined {
+  const { embed, embeddingModel } = models;
+  if (!embed || !embeddingModel) return undefined;
+  return { embed: (texts) => embed(texts, AbortSignal.timeout(2 * 60_000)), embeddingModel };
 }
 
 /** Computes the embeddings library documents lack; a failure is logged and search falls back to full text. */
-async function embedLibrary(db: Db, embedder: NonNullable<ReturnType<typeof libraryEmbedder>>, logger: Logger): Promise<void> {
+async function embedLibrary(db: Db, models: ModelServices, logger: Logger): Promise<void> {
+  const library = libraryEmbedding(models);
+  if (!library) return;
   try {
-    const stored = await embedDocuments(db, embedder.model, embedder.embed);
-    logger.info({ model: embedder.model, stored }, 'library documents embedded');
+    const stored = await embedDocuments(db, library.embeddingModel, library.embed);
+    logger.info({ model: library.embeddingModel, stored }, 'library documents embedded');
   } catch (error) {
-    logger.error({ model: embedder.model, message: error instanceof Error ? error.message : String(error) }, 'library documents not embedded; search falls back to full text');
+    logger.error({ model: library.embeddingModel, message: error instanceof Error ? error.message : String(error) }, 'library documents not embedded; search falls back to full text');
   }
 }
 
-/** Trains each configured classifier whose training file has no version yet; failures are logged, never thrown. */
 /** Held by the one process that trains at start, so several API processes on one PostgreSQL do not all train the same file. */
 const trainingLockKey = 7_346_003;
 

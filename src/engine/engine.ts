@@ -1,13 +1,12 @@
-import type { EmbeddingModelConfig, ModelConfig } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import type { EgressClient } from '../connectors/index.js';
-import { createModelRouter } from '../models/index.js';
+import { createModelServices, type ModelServices, type ModelServicesInput } from '../models/index.js';
 import { getVersionById } from '../registry/index.js';
 import type { WorkflowSpec } from '../spec/index.js';
 import type { ExecutorDeps } from './executor.js';
 import { createFaults } from './faults.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { createStepHandlers, type ActionHandler, type ModelServices } from './steps/index.js';
+import { createStepHandlers, type ActionHandler } from './steps/index.js';
 import { sweepDeadlines } from './sweeper.js';
 import { createWorker, type Worker } from './worker.js';
 
@@ -17,8 +16,8 @@ export interface EngineOptions {
   workers: { concurrency: number; leaseMs: number; heartbeatMs: number; pollMs: number; sweepMs: number };
   scheduler: { tickMs: number };
   faults?: readonly string[];
-  /** The configured models (`config.models`); only the offline `default` template model when absent. */
-  models?: { configs: Readonly<Record<string, ModelConfig>>; providerKeys: Readonly<Record<string, string>>; embedding?: EmbeddingModelConfig };
+  /** The process's models (built once by the composition root), or what to build them from; the offline template model when absent. */
+  models?: ModelServices | Omit<ModelServicesInput, 'egress'>;
   actions?: Record<string, ActionHandler>;
   onError(message: string, error: unknown): void;
 }
@@ -35,10 +34,8 @@ export interface Engine {
 }
 
 function modelServices(options: EngineOptions): ModelServices {
-  const configs = options.models?.configs ?? { default: { provider: 'template' } };
-  const embedding = options.models?.embedding;
-  const router = createModelRouter({ models: configs, providerKeys: options.models?.providerKeys ?? {}, egress: options.egress, embedding });
-  return { router, configs, ...(embedding ? { embed: (texts, signal) => router.embed(texts, signal), embeddingModel: embedding.model } : {}) };
+  const given = options.models;
+  return given && 'router' in given ? given : createModelServices({ ...given, egress: options.egress });
 }
 
 /** The facade: builds the executor, worker, scheduler and sweeper, and only delegates to them. */

@@ -4,6 +4,7 @@
 // trains and stores. Other slices import it only from here.
 
 export { createModelRouter } from './router.js';
+export { createModelServices, type ModelServices, type ModelServicesInput } from './services.js';
 export type {
   ModelAttemptRecord,
   ModelCallRequest,

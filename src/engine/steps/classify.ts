@@ -1,8 +1,7 @@
 import { KeelError } from '../../errors.js';
-import { loadClassifier, recordModelCall, type ModelCallResult } from '../../models/index.js';
+import { loadClassifier, recordModelCall, type ModelCallResult, type ModelServices } from '../../models/index.js';
 import type { ClassifyStep } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
-import type { ModelServices } from './model-services.js';
 import type { StepHandler, StepOutcome, StepRun } from './step.js';
 import { decisionForStep, sendToReview } from './step-review.js';
 

@@ -1,10 +1,10 @@
+import type { ModelServices } from '../../models/index.js';
 import type { EgressClient } from '../../connectors/index.js';
 import type { StepKind, StepSpec } from '../../spec/index.js';
 import { createActionStep } from './action.js';
 import { createClassifyStep } from './classify.js';
 import { createHttpAction } from './http-action.js';
 import { createModelStep } from './model.js';
-import type { ModelServices } from './model-services.js';
 import { createRetrieveStep } from './retrieve.js';
 import { reviewStep } from './review.js';
 import { routeStep } from './route.js';
@@ -12,7 +12,6 @@ import type { ActionHandler, StepHandler } from './step.js';
 import { transformStep } from './transform.js';
 
 export type { StepHandler, StepRun, StepOutcome, ActionHandler, ActionRequest } from './step.js';
-export type { ModelServices } from './model-services.js';
 
 export interface StepPlugins {
   egress: EgressClient;

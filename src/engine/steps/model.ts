@@ -1,10 +1,9 @@
 import { KeelError } from '../../errors.js';
 import {
   checkBudget, estimateSpend, findAcceptedAnswer, keepAcceptedAnswer, recordModelCall,
-  type ModelAttemptRecord, type ModelCallResult,
+  type ModelAttemptRecord, type ModelCallResult, type ModelServices,
 } from '../../models/index.js';
 import type { ModelStep } from '../../spec/index.js';
-import type { ModelServices } from './model-services.js';
 import { preparePrompt, type PreparedPrompt } from './prompt-input.js';
 import type { StepHandler, StepOutcome, StepRun } from './step.js';
 import { decisionForStep, sendToReview } from './step-review.js';
@@ -22,7 +21,7 @@ export function createModelStep(services: ModelServices): StepHandler<ModelStep>
       const prompt = await preparePrompt(step, run);
       const modelName = step.model ?? prompt.model ?? 'default';
       const config = services.configs[modelName];
-      if (modelName === 'template' || config?.provider === 'template') return { kind: 'completed', output: renderedOnly(prompt, modelName) };
+      if (config?.provider === 'template') return { kind: 'completed', output: renderedOnly(prompt, modelName) };
       if (!config) {
         throw new KeelError('misconfigured', `steps[${step.id}]: no model named "${modelName}" is configured.`, {
           retriable: false, hint: `Configured models: ${Object.keys(services.configs).join(', ')}. Add it under models: in keel.yaml.`,

@@ -1,8 +1,8 @@
+import type { ModelServices } from '../../models/index.js';
 import { KeelError } from '../../errors.js';
 import { searchDocuments } from '../../prompts/index.js';
 import type { RetrieveStep } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
-import type { ModelServices } from './model-services.js';
 import type { StepHandler } from './step.js';
 
 /**
