@@ -191,7 +191,9 @@ export const configSchema = z
      * Named models steps refer to. `default` always exists: from OPENAI_API_KEY, KEEL_OPENAI_BASE_URL
      * or ANTHROPIC_API_KEY when one is set, else the offline template model.
      */
-    models: z.record(z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, { error: 'model names use a-z, 0-9, _, . and -' }), modelSchema).default({}),
+    models: z.record(z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, { error: 'model names use a-z, 0-9, _, . and -' }), modelSchema).default({})
+      // `template` is built in: the model a step names to render its prompt without calling anything.
+      .transform((models): Record<string, z.infer<typeof modelSchema>> => ({ template: { provider: 'template' }, ...models })),
     retrieval: retrievalSection.default(retrievalSection.parse({})),
     /** API keys of model providers by environment variable name, captured once at load; never logged. */
     providerKeys: z.record(z.string(), z.string()).default({}),

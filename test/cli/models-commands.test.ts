@@ -82,7 +82,7 @@ describe('keel models', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('sk-never-shown');
     const { models } = parseJson<{ models: Array<{ name: string; key: string; versions: unknown[] }> }>(r);
-    expect(models.map((m) => [m.name, m.key])).toEqual([['intents', 'not needed'], ['writer', 'set'], ['local', 'not needed'], ['default', 'set']]);
+    expect(models.map((m) => [m.name, m.key])).toEqual([['template', 'not needed'], ['intents', 'not needed'], ['writer', 'set'], ['local', 'not needed'], ['default', 'set']]);
     expect(models.find((m) => m.name === 'intents')!.versions).toHaveLength(2);
     const table = await runCli(['--local', 'models', 'list'], env);
     expect(table.stdout).toMatch(/intents\s+classifier/);
