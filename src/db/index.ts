@@ -9,6 +9,7 @@ export type { Db, Queryable, QueryResult, DbCapabilities } from './port.js';
 export { migrate, listMigrations } from './migrate.js';
 export { openPglite } from './pglite.js';
 export { openPostgres } from './postgres.js';
+export { createImmutableCache } from './immutable-cache.js';
 
 /** Opens the database the configuration names: PostgreSQL when a URL is set, else embedded PGlite. */
 export function openDb(config: Pick<Config, 'database'> & Partial<Pick<Config, 'retrieval'>>): Promise<Db> {

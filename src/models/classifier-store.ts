@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { recordAudit } from '../audit/index.js';
 import type { ClassifierModelConfig } from '../config/index.js';
-import type { Db, Queryable } from '../db/index.js';
+import { createImmutableCache, type Db, type Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
 import {
   deserializeClassifier, parseLabelledText, serializeClassifier, trainClassifier,
@@ -114,8 +114,8 @@ export async function listClassifierVersions(db: Queryable, model?: string): Pro
   return r.rows.map(fromRow);
 }
 
-/** Artifacts are immutable, so a loaded classifier is kept per version id for the life of the process. */
-const loaded = new Map<string, Promise<ClassifierModel>>();
+/** Artifacts are immutable, so a loaded classifier is kept per version id (per database) for the life of the process. */
+const loaded = createImmutableCache<ClassifierModel>(20);
 
 /** The latest version of a classifier (or the numbered one), ready to predict. */
 export async function loadClassifier(db: Queryable, model: string, number?: number): Promise<{ version: ClassifierVersion; classifier: ClassifierModel }> {
@@ -130,14 +130,9 @@ export async function loadClassifier(db: Queryable, model: string, number?: numb
     });
   }
   const version = fromRow(row);
-  // The hash keeps two databases of one process (tests) from sharing a cached `banking77@1`.
-  const key = `${version.id}:${version.datasetHash}`;
-  let classifier = loaded.get(key);
-  if (!classifier) {
-    classifier = db.query<{ artifact: Uint8Array }>(`SELECT artifact FROM classifier_versions WHERE id = $1`, [version.id])
-      .then((a) => deserializeClassifier(a.rows[0]!.artifact));
-    loaded.set(key, classifier);
-    classifier.catch(() => loaded.delete(key));
-  }
+  const classifier = loaded(db, version.id, async () => {
+    const a = await db.query<{ artifact: Uint8Array }>(`SELECT artifact FROM classifier_versions WHERE id = $1`, [version.id]);
+    return deserializeClassifier(a.rows[0]!.artifact);
+  });
   return { version, classifier: await classifier };
 }

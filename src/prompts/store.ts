@@ -1,7 +1,7 @@
 // Storing library entries the way the registry stores workflows: a file is parsed whole, its
 // content hashed, and a new numbered version stored only when that content is new; labels point at
 // versions and move, each move audited with where it came from, in the same transaction.
-import type { Db, Queryable } from '../db/index.js';
+import { createImmutableCache, type Db, type Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { KeelError } from '../errors.js';
 import { libraryContentHash, parseLibraryFile, type LibraryParseOptions } from './load.js';
@@ -156,20 +156,15 @@ export async function getLibraryVersion(db: Queryable, nameOrId: string, ref?: s
 
 // Versions never change once stored, so one read through a database handle is kept for it: every
 // model step of every run reads the prompt version its workflow version pinned.
-const versionCache = new WeakMap<Queryable, Map<string, LibraryVersionRow>>();
-const versionCacheLimit = 500;
+const cachedVersion = createImmutableCache<LibraryVersionRow>(500);
 
 /** A version by its id alone. */
-export async function getLibraryVersionById(db: Queryable, id: string): Promise<LibraryVersionRow> {
-  let cache = versionCache.get(db);
-  const hit = cache?.get(id);
-  if (hit) return hit;
-  const r = await db.query<LibraryVersionRow>(`SELECT * FROM library_versions WHERE id = $1`, [id]);
-  if (!r.rows[0]) throw new KeelError('not_found', `No library version ${id}.`, { hint: 'List the library with `keel prompts list` or GET /api/prompts.' });
-  if (!cache) versionCache.set(db, (cache = new Map()));
-  if (cache.size >= versionCacheLimit) cache.delete(cache.keys().next().value!);
-  cache.set(id, r.rows[0]);
-  return r.rows[0];
+export function getLibraryVersionById(db: Queryable, id: string): Promise<LibraryVersionRow> {
+  return cachedVersion(db, id, async () => {
+    const r = await db.query<LibraryVersionRow>(`SELECT * FROM library_versions WHERE id = $1`, [id]);
+    if (!r.rows[0]) throw new KeelError('not_found', `No library version ${id}.`, { hint: 'List the library with `keel prompts list` or GET /api/prompts.' });
+    return r.rows[0];
+  });
 }
 
 /** Every entry (or every entry of one kind) with its versions, newest first, and labels. */

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../db/index.js';
+import { createImmutableCache, type Db, type Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { KeelError } from '../errors.js';
 import { pointStage, syncSchedules } from './deploy.js';
@@ -52,20 +52,15 @@ export async function getVersion(db: Queryable, workflowId: string, ref: string 
 
 // Versions never change once stored, so a version read through a database handle is kept for it:
 // every webhook and every claimed run needs its version's definition.
-const versionCache = new WeakMap<Queryable, Map<string, VersionRow>>();
-const versionCacheLimit = 1_000;
+const cachedVersion = createImmutableCache<VersionRow>(1_000);
 
 /** Looks up a version by its id alone (runs refer to versions this way). */
-export async function getVersionById(db: Queryable, versionId: string): Promise<VersionRow> {
-  let cache = versionCache.get(db);
-  const hit = cache?.get(versionId);
-  if (hit) return hit;
-  const r = await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE id = $1`, [versionId]);
-  if (!r.rows[0]) throw new KeelError('not_found', `No version ${versionId}.`);
-  if (!cache) versionCache.set(db, (cache = new Map()));
-  if (cache.size >= versionCacheLimit) cache.delete(cache.keys().next().value!);
-  cache.set(versionId, r.rows[0]);
-  return r.rows[0];
+export function getVersionById(db: Queryable, versionId: string): Promise<VersionRow> {
+  return cachedVersion(db, versionId, async () => {
+    const r = await db.query<VersionRow>(`SELECT * FROM workflow_versions WHERE id = $1`, [versionId]);
+    if (!r.rows[0]) throw new KeelError('not_found', `No version ${versionId}.`);
+    return r.rows[0];
+  });
 }
 
 export interface ResolvedDeployment {
