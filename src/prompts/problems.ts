@@ -3,7 +3,9 @@
 import { isScalar, type Document, type LineCounter } from 'yaml';
 import { z } from 'zod';
 import type { FieldProblem } from '../errors.js';
-import { formatPath, locate, type PathSegment } from '../spec/index.js';
+import { closest, formatPath, locate, type PathSegment } from '../spec/index.js';
+
+export { closest };
 
 export { formatPath, type PathSegment };
 
@@ -122,27 +124,4 @@ function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
     else break;
   }
   return s;
-}
-
-/** The candidate closest to `word` if it is a plausible typo of it. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(1, Math.min(3, Math.floor(word.length / 3))) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }

@@ -50,3 +50,4 @@ export { canonicalJson } from './canonical-json.js';
 export { compileJsonSchema } from './expressions.js';
 export { END, successors } from './graph.js';
 export { locate, formatPath, type PathSegment, type SourcePosition } from './locate.js';
+export { closest } from './suggest.js';
