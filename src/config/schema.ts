@@ -169,6 +169,7 @@ export const retrievalSection = z
         apiKeyEnv: envName().optional(),
         dimensions: z.number().int().min(1).max(4096),
         timeoutMs: z.number().int().min(100).default(30_000),
+        retries: modelRetriesSchema.default(modelRetriesSchema.parse({})),
       })
       .strict()
       .optional(),

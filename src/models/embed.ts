@@ -23,9 +23,6 @@ export interface EmbedderDeps {
   secrets: readonly string[];
 }
 
-/** The embedding configuration has no retry settings; these are the language models' defaults. */
-const embeddingRetries = { maxAttempts: 3, backoffMs: 1_000, maxBackoffMs: 30_000 };
-
 export function createEmbedder(deps: EmbedderDeps): (texts: string[], signal: AbortSignal) => Promise<number[][]> {
   let model: EmbeddingModel | undefined;
 
@@ -39,14 +36,14 @@ export function createEmbedder(deps: EmbedderDeps): (texts: string[], signal: Ab
     if (texts.length === 0) return [];
     model ??= embeddingModel(config, deps);
     let last: ClassifiedFailure | undefined;
-    for (let failures = 0; failures < embeddingRetries.maxAttempts; ) {
+    for (let failures = 0; failures < config.retries.maxAttempts; ) {
       signal.throwIfAborted();
       const vectors = await attempt(model, config, texts, signal, deps);
       if (Array.isArray(vectors)) return checkedDimensions(vectors, config);
       last = vectors;
       failures++;
-      if (!last.retriable || failures >= embeddingRetries.maxAttempts) break;
-      await deps.sleep(retryDelay(embeddingRetries, failures, last), signal);
+      if (!last.retriable || failures >= config.retries.maxAttempts) break;
+      await deps.sleep(retryDelay(config.retries, failures, last), signal);
     }
     throw failureError(last, config);
   };
