@@ -71,6 +71,24 @@ CREATE TABLE classifier_versions (
   CONSTRAINT classifier_versions_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE dataset_cases (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  dataset text NOT NULL DEFAULT 'default'::text,
+  input jsonb NOT NULL,
+  expected jsonb,
+  tags text[] NOT NULL DEFAULT '{}'::text[],
+  source text NOT NULL,
+  review_id text,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT dataset_cases_pkey PRIMARY KEY (id),
+  CONSTRAINT dataset_cases_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id),
+  CONSTRAINT dataset_cases_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX dataset_cases_review ON public.dataset_cases USING btree (workflow_id, dataset, review_id) WHERE (review_id IS NOT NULL);
+CREATE INDEX dataset_cases_workflow ON public.dataset_cases USING btree (workflow_id, dataset, created_at);
+
 CREATE TABLE deployment_history (
   id bigint NOT NULL DEFAULT nextval('deployment_history_id_seq'::regclass),
   workflow_id text NOT NULL,
@@ -195,10 +213,48 @@ CREATE TABLE model_calls (
 CREATE INDEX model_calls_run ON public.model_calls USING btree (run_id, step_id, id);
 CREATE INDEX model_calls_workflow_day ON public.model_calls USING btree (workflow_id, created_at);
 
+CREATE TABLE review_comments (
+  id bigint NOT NULL DEFAULT nextval('review_comments_id_seq'::regclass),
+  review_id text NOT NULL,
+  actor text NOT NULL,
+  body text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT review_comments_pkey PRIMARY KEY (id),
+  CONSTRAINT review_comments_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id)
+);
+CREATE INDEX review_comments_review ON public.review_comments USING btree (review_id, id);
+
+CREATE TABLE review_deliveries (
+  id bigint NOT NULL DEFAULT nextval('review_deliveries_id_seq'::regclass),
+  review_id text NOT NULL,
+  kind text NOT NULL,
+  event text NOT NULL,
+  url text NOT NULL,
+  payload jsonb NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
+  delivered_at timestamp with time zone,
+  failed_at timestamp with time zone,
+  last_error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT review_deliveries_kind_check CHECK ((kind = ANY (ARRAY['callback'::text, 'notification'::text]))),
+  CONSTRAINT review_deliveries_pkey PRIMARY KEY (id),
+  CONSTRAINT review_deliveries_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id)
+);
+CREATE INDEX review_deliveries_due ON public.review_deliveries USING btree (next_attempt_at) WHERE ((delivered_at IS NULL) AND (failed_at IS NULL));
+
+CREATE TABLE review_votes (
+  review_id text NOT NULL,
+  actor text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT review_votes_pkey PRIMARY KEY (review_id, actor),
+  CONSTRAINT review_votes_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id)
+);
+
 CREATE TABLE reviews (
   id text NOT NULL,
-  run_id text NOT NULL,
-  step_id text NOT NULL,
+  run_id text,
+  step_id text,
   workflow_id text NOT NULL,
   status text NOT NULL,
   reason text NOT NULL DEFAULT 'manual'::text,
@@ -216,13 +272,36 @@ CREATE TABLE reviews (
   context jsonb,
   claimed_by text,
   claimed_until timestamp with time zone,
+  priority smallint NOT NULL DEFAULT 1,
+  requested_by text,
+  version_id text,
+  stage text,
+  escalation_chain text[] NOT NULL DEFAULT '{}'::text[],
+  escalation_level smallint NOT NULL DEFAULT 0,
+  escalated_at timestamp with time zone,
+  sla_seconds integer,
+  deadline_at timestamp with time zone,
+  on_deadline text NOT NULL DEFAULT 'reject'::text,
+  quorum smallint NOT NULL DEFAULT 1,
+  diff jsonb,
+  output_schema jsonb,
+  external_ref text,
+  callback_url text,
+  CONSTRAINT reviews_on_deadline_check CHECK ((on_deadline = ANY (ARRAY['reject'::text, 'cancel'::text, 'approve'::text]))),
   CONSTRAINT reviews_pkey PRIMARY KEY (id),
+  CONSTRAINT reviews_priority_check CHECK (((priority >= 0) AND (priority <= 3))),
+  CONSTRAINT reviews_quorum_check CHECK (((quorum >= 1) AND (quorum <= 10))),
   CONSTRAINT reviews_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
-  CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'edited'::text, 'rejected'::text, 'expired'::text]))),
+  CONSTRAINT reviews_run_or_external CHECK (((run_id IS NULL) = (step_id IS NULL))),
+  CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'escalated'::text, 'approved'::text, 'edited'::text, 'rejected'::text, 'expired'::text]))),
   CONSTRAINT reviews_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
+CREATE UNIQUE INDEX reviews_external_ref ON public.reviews USING btree (workflow_id, external_ref) WHERE (external_ref IS NOT NULL);
+CREATE INDEX reviews_open_deadline ON public.reviews USING btree (deadline_at) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
+CREATE INDEX reviews_open_due ON public.reviews USING btree (due_at) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
 CREATE UNIQUE INDEX reviews_open_per_step ON public.reviews USING btree (run_id, step_id) WHERE (retired_at IS NULL);
-CREATE INDEX reviews_pending ON public.reviews USING btree (due_at) WHERE (status = 'pending'::text);
+CREATE INDEX reviews_queue ON public.reviews USING btree (priority DESC, due_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
+CREATE INDEX reviews_workflow_decided ON public.reviews USING btree (workflow_id, decided_at) WHERE (decided_at IS NOT NULL);
 
 CREATE TABLE runs (
   id text NOT NULL,
@@ -247,6 +326,7 @@ CREATE TABLE runs (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
+  requested_by text,
   CONSTRAINT runs_pkey PRIMARY KEY (id),
   CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'waiting'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'outcome_unknown'::text, 'canceled'::text]))),
   CONSTRAINT runs_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['webhook'::text, 'schedule'::text, 'manual'::text]))),

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow } from './registry/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
+import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
 
 export const keelVersion = '0.1.0';
 
@@ -48,6 +49,13 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     // Prompts first: deploying a workflow pins the library versions it refers to.
     await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: Object.keys(config.models) });
     await loadWorkflowFiles(db, config, logger);
+    // The process that loads the workflow files also owns the notification targets: the table
+    // follows keel.yaml, so a removed target stops being queued for.
+    const synced = await syncNotificationTargets(db, config.notifications.webhooks);
+    if (synced.created.length + synced.updated.length + synced.removed.length > 0) logger.info(synced, 'notification targets synced');
+  }
+  for (const hook of config.notifications.webhooks) {
+    if (!config.deliverySecrets[hook.secretEnv]) logger.error({ target: hook.name, variable: hook.secretEnv }, 'notification target has no signing secret; its messages wait until the variable is set');
   }
 
   const onError = (message: string, error: unknown) => logger.error({ error }, message);
@@ -64,7 +72,16 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   // Classifiers train in the background so the server is ready at once; classify steps retry until then.
   const trainingAbort = new AbortController();
   const training = roles.loadWorkflows ? trainMissingClassifiers(db, config, logger, trainingAbort.signal) : Promise.resolve();
-  if (roles.workers) await engine.startWorkers();
+  let deliveries: ReviewDeliveryLoop | undefined;
+  if (roles.workers) {
+    await engine.startWorkers();
+    // Review messages (decision callbacks, notifications) leave from the processes that do the work.
+    deliveries = await startReviewDeliveries(db, {
+      egress, pollMs: config.workers.pollMs, onError,
+      targetSecrets: targetSecretsByUrl(config.notifications.webhooks, config.deliverySecrets),
+      callbackSecret: config.deliverySecrets[config.reviews.callbackSecretEnv],
+    });
+  }
   if (roles.scheduler) await engine.startScheduler();
 
   let server: ServerType | undefined;
@@ -76,6 +93,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress,
       models: { models: config.models, providerKeys: config.providerKeys },
       library: libraryEmbedding(models),
+      callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
     });
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
@@ -84,6 +102,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
         hint: 'Choose another port with --port or KEEL_PORT, or stop the process that holds it.', cause: error,
       })));
     }).catch(async (error: unknown) => {
+      await deliveries?.stop();
       await engine.stop();
       await db.close();
       throw error;
@@ -99,6 +118,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       trainingAbort.abort();
       await Promise.all([training, embedding]);
+      await deliveries?.stop();
       await engine.stop();
       await db.close();
     },
@@ -242,6 +262,7 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
     logError: (message, error) => logError(`${message}: ${error instanceof Error ? error.message : String(error)}`),
     auth: config.auth, serverUrl: () => config.auth.publicUrl ?? config.apiUrl, local: localAccess(osUser),
     models: { models: config.models, providerKeys: config.providerKeys },
+    callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
   });
   return { request: async (path, init) => app.request(path, init), close: () => db.close() };
 }

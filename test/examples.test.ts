@@ -70,23 +70,42 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     expect(state.reply.text).toContain('it still has not arrived');
     expect(state.reply.text).toContain('Card delivery');
     expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-1', intent: 'card_arrival' });
+    // Sure of the label (above the calibrated 0.94): the approval boundary let it through by its rule.
+    expect(done.state).toMatchObject({ approval: { decision: 'auto', by: 1, subject: 'draft' } });
   });
 
-  it('support triage sends a message it cannot label with confidence to review, and a sensitive one to an agent', async () => {
+  it('support triage asks a person to label what it cannot, reviews unsure and sensitive drafts, and always escalates card security', async () => {
     await deployTriage();
-    const unsure = await triage('T-2', 'hello?');
-    await waitForRun(db, unsure.run.id, ['waiting']);
-    const [labelReview] = await listReviews(db, { runId: unsure.run.id });
+    const unlabelled = await triage('T-2', 'hello?');
+    await waitForRun(db, unlabelled.run.id, ['waiting']);
+    const [labelReview] = await listReviews(db, { runId: unlabelled.run.id });
     expect(labelReview).toMatchObject({ reason: 'low_confidence', step_id: 'classify' });
     expect((labelReview!.context as { alternatives: unknown[] }).alternatives).toHaveLength(3);
     await decideReview(db, { target: { reviewId: labelReview!.id }, decision: 'edit', output: { label: 'card_arrival', confidence: 1, alternatives: [], model: 'person', modelVersion: 'person' }, actor: 'agent@example.com' }, wakeRun);
-    await waitForRun(db, unsure.run.id, ['succeeded']);
+    // A label a person gave is sure: the boundary lets the draft through.
+    expect((await waitForRun(db, unlabelled.run.id, ['succeeded'])).state).toMatchObject({ approval: { decision: 'auto' } });
 
-    const stolen = await triage('T-3', 'My card was stolen yesterday, please block it');
-    await waitForRun(db, stolen.run.id, ['waiting']);
-    const reviews = await listReviews(db, { runId: stolen.run.id });
-    expect(reviews.map((r) => [r.step_id, r.reason])).toEqual([['agent_review', 'manual']]);
-    expect(reviews[0]!.proposed).toMatchObject({ intent: { label: 'lost_or_stolen_card' }, policies: expect.arrayContaining(['policies/lost-or-stolen-cards']) });
+    const unsure = await triage('T-3', 'My top up did not go through');
+    await waitForRun(db, unsure.run.id, ['waiting']);
+    const [draftReview] = await listReviews(db, { runId: unsure.run.id });
+    expect(draftReview).toMatchObject({ step_id: 'approval', reason: 'low_confidence', status: 'pending', assigned_role: 'reviewer', proposed: { intent: 'top_up_failed' } });
+    expect(draftReview!.context).toMatchObject({ actions: [{ step: 'file_ticket', action: 'http', delivery: 'idempotent' }] });
+    await decideReview(db, { target: { reviewId: draftReview!.id }, decision: 'edit', output: { ...(draftReview!.proposed as object), reply: 'We are looking into your top-up.' }, actor: 'agent@example.com' }, wakeRun);
+    await waitForRun(db, unsure.run.id, ['succeeded']);
+    expect(target.effects.at(-1)!.body).toMatchObject({ ticket_id: 'T-3', intent: 'top_up_failed', reply: 'We are looking into your top-up.' });
+
+    const refund = await triage('T-4', 'I want my money back for this item');
+    await waitForRun(db, refund.run.id, ['waiting']);
+    expect((await listReviews(db, { runId: refund.run.id }))[0]).toMatchObject({ step_id: 'approval', reason: 'policy', status: 'pending', proposed: { intent: 'request_refund' } });
+
+    for (const [ticket, text, intent] of [['T-5', 'My card was stolen yesterday, please block it', 'lost_or_stolen_card'], ['T-6', 'I think someone else has used my card details', 'compromised_card']]) {
+      const run = await triage(ticket!, text!);
+      await waitForRun(db, run.run.id, ['waiting']);
+      const [task] = await listReviews(db, { runId: run.run.id });
+      expect(task).toMatchObject({ step_id: 'approval', status: 'escalated', reason: 'policy', assigned_role: 'approver', priority: 2, proposed: { intent } });
+      expect(task!.context).toMatchObject({ exclusions: ['card security'] });
+    }
+    expect(target.effects.map((e) => (e.body as { ticket_id: string }).ticket_id)).toEqual(['T-2', 'T-3']);
   });
 
   it('support triage asks a real model for the reply as soon as the environment names one, with no file changed', async () => {

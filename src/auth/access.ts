@@ -33,6 +33,7 @@ export class Access {
   private readonly global: ReadonlySet<Permission>;
   private readonly perWorkflow: ReadonlyMap<string, ReadonlySet<Permission>>;
   private readonly scopes?: ReadonlySet<Permission>;
+  private readonly workflowRoles: ReadonlyMap<string, readonly WorkflowRole[]>;
 
   constructor(input: PrincipalInput) {
     this.userId = input.userId;
@@ -53,6 +54,22 @@ export class Access {
       perWorkflow.set(workflowId, set);
     }
     this.perWorkflow = perWorkflow;
+    this.workflowRoles = input.workflowRoles;
+  }
+
+  /**
+   * The roles this person acts in on one workflow's review tasks: their global roles and their
+   * roles on that workflow. `all` for an admin or the local CLI, who may work any task.
+   */
+  reviewRolesOn(workflowId: string): 'all' | string[] {
+    if (this.via === 'local' || this.roles.includes('admin')) return 'all';
+    return [...new Set([...this.roles, ...(this.workflowRoles.get(workflowId) ?? [])])];
+  }
+
+  /** The roles this person works review tasks for on any workflow (the queue they pull from). */
+  reviewRoles(): 'all' | string[] {
+    if (this.via === 'local' || this.roles.includes('admin')) return 'all';
+    return [...new Set([...this.roles, ...[...this.workflowRoles.values()].flat()])];
   }
 
   /** The name written to the audit log. */

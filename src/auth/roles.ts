@@ -3,7 +3,7 @@
 
 export const permissions = [
   'workflows:read', 'workflows:deploy', 'deployments:write', 'members:write',
-  'runs:read', 'runs:start', 'reviews:read', 'reviews:decide', 'gates:sign',
+  'runs:read', 'runs:start', 'reviews:read', 'reviews:decide', 'reviews:request', 'gates:sign',
   'audit:read', 'users:read', 'users:write', 'teams:write', 'account:self',
 ] as const;
 export type Permission = (typeof permissions)[number];
@@ -19,7 +19,7 @@ const read: Permission[] = ['workflows:read', 'runs:read', 'reviews:read'];
 /** What each global role may do on every workflow. Every signed-in person also has `account:self`. */
 export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permission[]>> = {
   admin: permissions,
-  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start'],
+  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:request'],
   approver: [...read, 'gates:sign'],
   reviewer: [...read, 'reviews:decide'],
   viewer: read,
@@ -27,7 +27,7 @@ export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permiss
 
 /** What each workflow role may do on its own workflow. */
 export const workflowRolePermissions: Readonly<Record<WorkflowRole, readonly Permission[]>> = {
-  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'members:write'],
+  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'reviews:request', 'members:write'],
   reviewer: [...read, 'reviews:decide'],
 };
 

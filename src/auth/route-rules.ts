@@ -73,9 +73,23 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
   'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),
+  // External workflows ask for reviews as a script with a token (an owner's or a builder's); the
+  // caller waits for the decision with the read permission of the workflow it asked on.
+  'POST /api/workflows/{id}/reviews': on('reviews:request', { workflow: 'id' }),
+  'GET /api/reviews/{id}/decision': on('reviews:read', { review: 'id' }),
   'POST /api/reviews/{id}/claim': on('reviews:decide', { review: 'id' }),
+  'POST /api/reviews/{id}/comments': on('reviews:decide', { review: 'id' }),
+  // Each task in a bulk approval and the task `next` hands out are checked against the person's
+  // permission on that task's own workflow inside the handler.
+  'POST /api/reviews/bulk-approve': on('reviews:decide', 'somewhere'),
+  'POST /api/reviews/next': on('reviews:decide', 'somewhere'),
   'DELETE /api/reviews/{id}/claim': on('reviews:decide', { review: 'id' }),
   'POST /api/workflows/{workflow}/runs/{run}/steps/{step}/decision': on('reviews:decide', { workflow: 'workflow' }),
+  'GET /api/workflows/{id}/review-metrics': on('reviews:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/boundary/suggestion': on('workflows:read', { workflow: 'id' }),
+  // A decided review becomes a labelled case: whoever may decide the workflow's reviews may label its data.
+  'POST /api/reviews/{id}/dataset-case': on('reviews:decide', { review: 'id' }),
+  'GET /api/workflows/{id}/datasets/{dataset}/cases': on('workflows:read', { workflow: 'id' }),
 
   // The instruction library is shared by every workflow: anyone who may read some workflow may read
   // it; storing a version or moving a label changes what every workflow using it runs next, so it

@@ -4,7 +4,7 @@
 // CLI knows it.
 import type { deployResultSchema, deploymentSchema, diffSchema, Stage, versionSummarySchema, workflowSchema } from '../registry/index.js';
 import type { attemptSchema, runAcceptedSchema, runDetailSchema, RunStatus, runSchema } from '../engine/index.js';
-import type { ReviewStatus, reviewSchema } from '../review/index.js';
+import type { ReviewStatus, TaskState, reviewDecidedSchema, reviewDetailSchema, reviewSchema } from '../review/index.js';
 import type { auditEventSchema, auditVerdictSchema } from '../audit/index.js';
 import type {
   GlobalRole, meSchema, passwordLinkSchema, Permission, teamSchema, tokenSchema, userSchema, WorkflowRole, workflowMemberSchema,
@@ -19,11 +19,13 @@ const stageSet: Record<Stage, true> = { design: true, testing: true, sandbox: tr
 const runStatusSet: Record<RunStatus, true> = {
   queued: true, running: true, waiting: true, succeeded: true, failed: true, rejected: true, outcome_unknown: true, canceled: true,
 };
-const reviewStatusSet: Record<ReviewStatus, true> = { pending: true, approved: true, edited: true, rejected: true, expired: true };
+const reviewStatusSet: Record<ReviewStatus, true> = { pending: true, escalated: true, approved: true, edited: true, rejected: true, expired: true };
 
 export const stageNames = Object.keys(stageSet) as Stage[];
 export const runStatusNames = Object.keys(runStatusSet) as RunStatus[];
 export const reviewStatusNames = Object.keys(reviewStatusSet) as ReviewStatus[];
+const reviewStateSet: Record<TaskState, true> = { ...reviewStatusSet, claimed: true };
+export const reviewStateNames = Object.keys(reviewStateSet) as TaskState[];
 
 /** A problem+json answer. */
 export interface Problem {
@@ -53,6 +55,8 @@ export type Run = z.infer<typeof runSchema>;
 export type Attempt = z.infer<typeof attemptSchema>;
 
 export type Review = z.infer<typeof reviewSchema>;
+export type ReviewDetail = z.infer<typeof reviewDetailSchema>;
+export type ReviewDecided = z.infer<typeof reviewDecidedSchema>;
 
 export type RunDetail = z.infer<typeof runDetailSchema>;
 
@@ -73,7 +77,7 @@ const globalRoleSet: Record<GlobalRole, true> = { admin: true, builder: true, ap
 const workflowRoleSet: Record<WorkflowRole, true> = { owner: true, reviewer: true };
 const permissionSet: Record<Permission, true> = {
   'workflows:read': true, 'workflows:deploy': true, 'deployments:write': true, 'members:write': true,
-  'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'gates:sign': true,
+  'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'reviews:request': true, 'gates:sign': true,
   'audit:read': true, 'users:read': true, 'users:write': true, 'teams:write': true, 'account:self': true,
 };
 
@@ -115,3 +119,12 @@ export type LibraryEntry = z.infer<typeof libraryEntrySchema>;
 export type LibraryVersion = z.infer<typeof libraryVersionSchema>;
 export type LibraryDiff = z.infer<typeof libraryDiffSchema>;
 export type LibraryLabelMoved = z.infer<typeof libraryLabelMovedSchema>;
+
+/** What decided reviews tell about a workflow (GET .../review-metrics, .../boundary/suggestion). */
+export type ReviewMetrics = z.infer<typeof import('../review/index.js').reviewMetricsSchema>;
+export type ReviewFigures = z.infer<typeof import('../review/index.js').reviewFiguresSchema>;
+export type BoundarySuggestion = z.infer<typeof import('../review/index.js').boundarySuggestionSchema>;
+
+/** A workflow's labelled cases (POST /api/reviews/{id}/dataset-case, GET .../datasets/{dataset}/cases). */
+export type DatasetCase = z.infer<typeof import('../evals/index.js').datasetCaseSchema>;
+export type AddedDatasetCase = z.infer<typeof import('../evals/index.js').addedCaseSchema>;

@@ -11,14 +11,19 @@ import { isKeelError } from '../errors.js';
 import { ApiProblem, createApiClient, ServerUnreachable, type ApiClient } from './api-client.js';
 import { exitCodes, UsageError, type CommandContext, type CommandSpec, type ConfigFlags, type Env } from './command.js';
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
+import { boundarySuggestCommand } from './commands/boundary.js';
+import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
+import { metricsReviewsCommand } from './commands/metrics.js';
 import { modelsEvalCommand, modelsListCommand, modelsTrainCommand } from './commands/models.js';
 import { promptsDiffCommand, promptsLabelCommand, promptsListCommand, promptsShowCommand } from './commands/prompts.js';
+import { reviewListCommand, reviewNextCommand, reviewShowCommand } from './commands/review.js';
 import {
-  reviewApproveCommand, reviewClaimCommand, reviewEditCommand, reviewListCommand, reviewRejectCommand, reviewReleaseCommand, reviewShowCommand,
-} from './commands/review.js';
+  reviewApproveCommand, reviewBulkApproveCommand, reviewClaimCommand, reviewCommentCommand, reviewEditCommand, reviewEscalateCommand,
+  reviewRejectCommand, reviewReleaseCommand,
+} from './commands/review-decide.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand, runsShowCommand } from './commands/runs.js';
 import { serveCommand } from './commands/serve.js';
@@ -39,7 +44,9 @@ export const commands: readonly CommandSpec[] = [
   serveCommand, workerCommand, validateCommand, deployCommand,
   workflowsCommand, versionsCommand, diffCommand, pointCommand, pauseStageCommand, resumeStageCommand,
   runCommand, runsCommand, runsShowCommand,
-  reviewListCommand, reviewShowCommand, reviewClaimCommand, reviewReleaseCommand, reviewApproveCommand, reviewRejectCommand, reviewEditCommand,
+  reviewListCommand, reviewShowCommand, reviewNextCommand, reviewClaimCommand, reviewReleaseCommand,
+  reviewApproveCommand, reviewEditCommand, reviewRejectCommand, reviewEscalateCommand, reviewCommentCommand, reviewBulkApproveCommand,
+  metricsReviewsCommand, boundarySuggestCommand, datasetsAddFromReviewCommand, datasetsCasesCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,

@@ -102,3 +102,14 @@ export function duration(from: string | null | undefined, to: string | null | un
   if (!Number.isFinite(ms)) return '';
   return ms < 10_000 ? `${Math.max(0, ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** One readable line per change (multi-line text as its changed lines): workflow, library and review diffs alike. */
+export function diffLines(changes: readonly { path: string; change: 'added' | 'removed' | 'changed'; before?: unknown; after?: unknown; lines?: string[] }[]): string[] {
+  return changes.flatMap((c) => {
+    const path = c.path || '(whole output)';
+    if (c.change === 'added') return [`+ ${path}: ${fold(c.after, 100)}`];
+    if (c.change === 'removed') return [`- ${path}: ${fold(c.before, 100)}`];
+    if (c.lines) return [`~ ${path}:`, ...c.lines.map((line) => `    ${line}`)];
+    return [`~ ${path}: ${fold(c.before, 100)} -> ${fold(c.after, 100)}`];
+  });
+}

@@ -3,4 +3,5 @@
 export { loadConfig, defaultKeyEnv, type LoadConfigInput } from './load.js';
 export {
   configSchema, type Config, type ModelConfig, type LanguageModelConfig, type ClassifierModelConfig, type EmbeddingModelConfig,
+  type NotificationWebhookConfig, reviewEventNames,
 } from './schema.js';

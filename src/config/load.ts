@@ -22,7 +22,7 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   const env = input.env ?? {};
   const fromFile = readConfigFile(input.file ?? env.KEEL_CONFIG ?? 'keel.yaml', input.fileRequired ?? env.KEEL_CONFIG !== undefined);
   const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), input.flags ?? {});
-  const parsed = configSchema.safeParse(withModelsFromEnv(merged, env));
+  const parsed = configSchema.safeParse(withDeliverySecrets(withModelsFromEnv(merged, env), env));
   if (!parsed.success) {
     throw new KeelError('invalid_input', 'The configuration is invalid.', {
       hint: 'Fix keel.yaml, the KEEL_* environment variables or the flags named below.',
@@ -135,6 +135,25 @@ function withModelsFromEnv(merged: Record<string, unknown>, env: Record<string, 
     if (value) keys[name] = value;
   }
   return { ...merged, models, providerKeys: keys };
+}
+
+/**
+ * Captures the signing secrets of review deliveries (each notification webhook's `secretEnv` and
+ * `reviews.callbackSecretEnv`) and takes them out of `secrets`: a workflow file must not be able to
+ * borrow the key that proves a message came from Keel.
+ */
+function withDeliverySecrets(merged: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, unknown> {
+  const names = new Set<string>();
+  const reviews = isPlainObject(merged.reviews) ? merged.reviews : {};
+  names.add(typeof reviews.callbackSecretEnv === 'string' ? reviews.callbackSecretEnv : 'KEEL_CALLBACK_SECRET');
+  const notifications = isPlainObject(merged.notifications) ? merged.notifications : {};
+  for (const hook of Array.isArray(notifications.webhooks) ? notifications.webhooks : []) {
+    if (isPlainObject(hook) && typeof hook.secretEnv === 'string') names.add(hook.secretEnv);
+  }
+  const captured: Record<string, string> = {};
+  for (const name of names) if (env[name]) captured[name] = env[name];
+  const secrets = isPlainObject(merged.secrets) ? Object.fromEntries(Object.entries(merged.secrets).filter(([k]) => !names.has(k))) : merged.secrets;
+  return { ...merged, deliverySecrets: captured, ...(secrets === undefined ? {} : { secrets }) };
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

@@ -176,6 +176,38 @@ export const retrievalSection = z
   })
   .strict();
 
+/** The review events a notification webhook may listen for (the review slice announces them). */
+export const reviewEventNames = ['review:created', 'review:escalated', 'review:expired', 'review:decided'] as const;
+
+/** A signed webhook that hears about review tasks (a chat bridge, a pager, a ticketing system). */
+export const notificationWebhookSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, { error: 'names use a-z, 0-9, _, . and -' }),
+    url: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http or https URL'),
+    /** The environment variable holding the signing secret (Standard Webhooks); read once at start, never logged. */
+    secretEnv: envName(),
+    events: z.array(z.enum(reviewEventNames)).min(1).default(['review:created', 'review:escalated', 'review:expired'])
+      .describe('What the target hears about; review:decided is left out unless named'),
+    roles: z.array(z.string().min(1)).default([]).describe('Only tasks assigned to these roles; empty: every task'),
+  })
+  .strict();
+
+export const notificationsSection = z
+  .object({
+    webhooks: z.array(notificationWebhookSchema).default([])
+      // A delivery row names its URL, and the URL picks the signing secret, so each URL appears once.
+      .refine((list) => new Set(list.map((w) => w.name)).size === list.length, 'webhook names must be unique')
+      .refine((list) => new Set(list.map((w) => w.url)).size === list.length, 'webhook URLs must be unique'),
+  })
+  .strict();
+
+export const reviewsSection = z
+  .object({
+    /** The environment variable holding the secret decision callbacks to external workflows are signed with. */
+    callbackSecretEnv: envName().default('KEEL_CALLBACK_SECRET'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     database: databaseSection.default(databaseSection.parse({})),
@@ -196,6 +228,14 @@ export const configSchema = z
       // `template` is built in: the model a step names to render its prompt without calling anything.
       .transform((models): Record<string, z.infer<typeof modelSchema>> => ({ template: { provider: 'template' }, ...models })),
     retrieval: retrievalSection.default(retrievalSection.parse({})),
+    /** Signed webhooks announcing review tasks (synced to notification_targets at start). */
+    notifications: notificationsSection.default(notificationsSection.parse({})),
+    reviews: reviewsSection.default(reviewsSection.parse({})),
+    /**
+     * Secrets review deliveries are signed with (notification webhooks and decision callbacks), by
+     * environment variable name, captured once at load; never logged, never in `secrets`.
+     */
+    deliverySecrets: z.record(z.string(), z.string()).default({}),
     /** API keys of model providers by environment variable name, captured once at load; never logged. */
     providerKeys: z.record(z.string(), z.string()).default({}),
     promptsDir: z.string().default('prompts').describe('Instruction library files (prompts and documents) loaded at start.'),
@@ -217,4 +257,5 @@ export type Config = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type LanguageModelConfig = z.infer<typeof languageModelSchema>;
 export type ClassifierModelConfig = z.infer<typeof classifierModelSchema>;
+export type NotificationWebhookConfig = z.infer<typeof notificationWebhookSchema>;
 export type EmbeddingModelConfig = NonNullable<z.infer<typeof retrievalSection>['embeddingModel']>;

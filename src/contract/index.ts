@@ -15,6 +15,10 @@ export interface RequestAccess {
   require(permission: string, workflowId?: string): void;
   /** Every workflow (`all`) or the ids this person may see; lists filter by it. */
   visibleWorkflows(): 'all' | string[];
+  /** The roles this person works review tasks for on one workflow; `all` for an admin or the local CLI. */
+  reviewRolesOn(workflowId: string): 'all' | string[];
+  /** The roles this person works review tasks for anywhere (the queue they pull from). */
+  reviewRoles(): 'all' | string[];
 }
 
 /** Per-request values the edge sets before a slice's handler runs. */

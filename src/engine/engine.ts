@@ -30,7 +30,8 @@ export interface Engine {
   stop(): Promise<void>;
   readonly worker: Worker;
   readonly scheduler: Scheduler;
-  sweep(): ReturnType<typeof sweepDeadlines>;
+  /** One pass of the deadline sweeper; tests pass a fake `now`. */
+  sweep(now?: Date): ReturnType<typeof sweepDeadlines>;
 }
 
 function modelServices(options: EngineOptions): ModelServices {
@@ -63,7 +64,7 @@ export function createEngine(options: EngineOptions): Engine {
   const scheduler = createScheduler(db, { tickMs: options.scheduler.tickMs, onError: options.onError });
   let sweepTimer: NodeJS.Timeout | undefined;
 
-  const sweep = () => sweepDeadlines(db);
+  const sweep = (now?: Date) => sweepDeadlines(db, now);
   return {
     worker,
     scheduler,

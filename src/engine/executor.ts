@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.js';
 import { KeelError, coerceError, isKeelError, serializeError } from '../errors.js';
-import { parseDuration, type StepSpec, type WorkflowSpec } from '../spec/index.js';
+import { APPROVAL, parseDuration, type StepSpec, type WorkflowSpec } from '../spec/index.js';
+import { approvalGate, approvalStep, type ApprovalGate } from './steps/approval.js';
 import type { Faults } from './faults.js';
 import { renewLease } from './lease.js';
 import { retryDelay } from './retry.js';
@@ -45,7 +46,14 @@ export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<v
       const index = spec.steps.findIndex((s) => s.id === stepId);
       const step = spec.steps[index];
       if (!step) throw new Error(`version ${claimed.version_id} has no step ${stepId}`);
-      const next = await executeStep(deps, { claimed, lease, spec, library, step, index, state, history, signal: abort.signal });
+      const ctx: StepContext = { claimed, lease, spec, library, step, index, state, history, signal: abort.signal };
+      // The approval boundary stands before the run's first side effect, once per run.
+      if (step.kind === 'action' && !(APPROVAL in state)) {
+        const passed = await executeStep(deps, { ...ctx, step: approvalGate(step.id, index), handler: approvalStep });
+        if (passed === STOP) return;
+        if (passed !== step.id) throw new Error(`the approval gate of run ${claimed.id} moved to ${String(passed)} instead of ${step.id}`);
+      }
+      const next = await executeStep(deps, ctx);
       if (next === STOP) return;
       stepId = next;
     }
@@ -61,7 +69,9 @@ interface StepContext {
   lease: Lease;
   spec: WorkflowSpec;
   library: Readonly<Record<string, string>>;
-  step: StepSpec;
+  step: StepSpec | ApprovalGate;
+  /** The gate's handler; a step's comes from the handler table by its kind. */
+  handler?: StepHandler<ApprovalGate>;
   index: number;
   state: Record<string, unknown>;
   /** The latest attempt of each step, loaded once per claim and kept current by this worker. */
@@ -102,12 +112,11 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
   const run: StepRun = {
     db: deps.db, lease, scope, workflowId: claimed.workflow_id, attempt: attempt.attempt, startedAt: attempt.startedAt,
     signal: ctx.signal, faults: deps.faults, idempotencyKey: `${claimed.id}:${step.id}`, openAttempt, checkFirst,
-    previousOutput: previous?.status === 'succeeded' ? previous.output : undefined,
-    library: ctx.library, budget: ctx.spec.budget,
+    library: ctx.library, budget: ctx.spec.budget, spec: ctx.spec, requestedBy: claimed.requested_by,
   };
   let outcome: StepOutcome;
   try {
-    const handler = deps.handlers[step.kind] as StepHandler<StepSpec>;
+    const handler = (ctx.handler ?? deps.handlers[step.kind as StepSpec['kind']]) as StepHandler<StepSpec | ApprovalGate>;
     outcome = await withTimeout((signal) => handler.execute(step, Object.assign(run, { signal })), parseDuration(step.timeout), ctx.signal);
   } catch (error) {
     await recordFailure(deps, lease, step, { ...attempt, attemptId: run.recordedAttemptId ?? openAttempt?.id }, coerceError(error));
@@ -118,13 +127,15 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
     case 'waiting':
       return STOP;
     case 'rejected':
-      await endRun(deps.db, lease, facts, 'rejected', { output: outcome.output });
+    case 'canceled':
+      await endRun(deps.db, lease, facts, outcome.kind, { output: outcome.output });
       return STOP;
     case 'completed': {
       const next = resolveNext(ctx.spec, ctx.index, outcome.next);
-      await completeStep(deps.db, lease, facts, outcome.output, next);
+      await completeStep(deps.db, lease, facts, outcome.output, next, outcome.patch);
       deps.faults.hit('after-commit', step.id);
       ctx.state[step.id] = outcome.output;
+      Object.assign(ctx.state, outcome.patch);
       ctx.history.set(step.id, { ...(previous ?? ({} as AttemptRow)), attempt: facts.attempt, status: 'succeeded', effect: null, output: outcome.output });
       return next;
     }
@@ -169,7 +180,7 @@ async function resolveInterrupted(
   return { checkFirst: previous.delivery === 'check-then-act' };
 }
 
-async function recordFailure(deps: ExecutorDeps, lease: Lease, step: StepSpec, attempt: AttemptFacts, error: KeelError): Promise<void> {
+async function recordFailure(deps: ExecutorDeps, lease: Lease, step: StepSpec | ApprovalGate, attempt: AttemptFacts, error: KeelError): Promise<void> {
   if (error.code === 'fenced') return;
   const stored = serializeError(error);
   if (error.retriable && attempt.attempt < step.retry.max_attempts) {

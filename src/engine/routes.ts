@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { listModelCalls, modelCallSchema, publicModelCall } from '../models/index.js';
-import { listReviews, reviewSchema } from '../review/index.js';
+import { listReviews, publicReview, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
 import { runStatuses } from './types.js';
@@ -55,7 +55,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     const body = c.req.valid('json');
     const { run, deduplicated } = await startRun(db, {
       workflowId: c.req.valid('param').id, stage: body.stage, trigger: 'manual', input: body.input ?? {},
-      dedupeKey: body.idempotency_key ? `manual:${body.idempotency_key}` : undefined,
+      dedupeKey: body.idempotency_key ? `manual:${body.idempotency_key}` : undefined, requestedBy: c.get('actor'),
     });
     return sendJson(c, { run_id: run.id, status: run.status, deduplicated }, 202);
   });
@@ -87,7 +87,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     const run = await getRun(db, id);
     const attempts = (await listAttempts(db, id)).map(({ lease_token: _t, run_id: _r, ...a }) => a);
     const modelCalls = (await listModelCalls(db, id)).map(publicModelCall);
-    return sendJson(c, { run: publicRun(run), attempts, reviews: await listReviews(db, { runId: id }), model_calls: modelCalls });
+    return sendJson(c, { run: publicRun(run), attempts, reviews: (await listReviews(db, { runId: id })).map(publicReview), model_calls: modelCalls });
   });
 
   app.openapi(createRoute({

@@ -21,6 +21,7 @@ export interface NewRun {
   firstStep: string | null;
   /** Same key for the same workflow makes no second run (webhook-id, Idempotency-Key, schedule tick). */
   dedupeKey?: string;
+  requestedBy?: string;
 }
 
 export interface CreatedRun {
@@ -36,13 +37,13 @@ export interface CreatedRun {
 export async function insertRun(db: Queryable, run: NewRun): Promise<CreatedRun> {
   const inserted = await db.query<RunRow>(
     `WITH created AS (
-       INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step)
-       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8)
+       INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step, requested_by)
+       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8, $9)
        ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
        RETURNING *
      )
      SELECT created.*, pg_notify('${runsChannel}', '') IS NULL AS notified FROM created`,
-    [newRunId(), run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep],
+    [newRunId(), run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep, run.requestedBy ?? null],
   );
   if (inserted.rows[0]) {
     const { notified: _n, ...created } = inserted.rows[0] as RunRow & { notified: boolean };

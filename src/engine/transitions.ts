@@ -70,10 +70,15 @@ export function fencedError(lease: Lease): KeelError {
 
 const releaseLease = `lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL`;
 
-/** A step finished: its output joins the run state and the run moves to `next` (or ends). */
-export async function completeStep(db: Queryable, lease: Lease, a: AttemptFacts, output: unknown, next: string | null): Promise<void> {
+/**
+ * A step finished: its output joins the run state and the run moves to `next` (or ends). `patch`
+ * replaces other steps' outputs too: an edit at the approval boundary replaces the judged output.
+ */
+export async function completeStep(
+  db: Queryable, lease: Lease, a: AttemptFacts, output: unknown, next: string | null, patch?: Record<string, unknown>,
+): Promise<void> {
   const runSet: RunSet = (p) => {
-    const merge = `state = state || jsonb_build_object(${p.add(a.stepId)}::text, ${p.json(output)})`;
+    const merge = `state = state || jsonb_build_object(${p.add(a.stepId)}::text, ${p.json(output)})${patch ? ` || ${p.json(patch)}` : ''}`;
     if (next === null) {
       return `${merge}, current_step = NULL, status = 'succeeded', output = ${p.json(output)}, finished_at = now(), ${releaseLease}`;
     }
@@ -89,9 +94,9 @@ export async function scheduleRetry(db: Queryable, lease: Lease, a: AttemptFacts
   await fencedWrite(db, lease, runSet, a, 'failed', { error, finished: true });
 }
 
-/** The run ends on this step: failed, rejected, or waiting on a person to reconcile an unknown outcome. */
+/** The run ends on this step: failed, rejected, canceled, or waiting on a person to reconcile an unknown outcome. */
 export async function endRun(
-  db: Queryable, lease: Lease, a: AttemptFacts, status: Extract<RunStatus, 'failed' | 'rejected' | 'outcome_unknown'>,
+  db: Queryable, lease: Lease, a: AttemptFacts, status: Extract<RunStatus, 'failed' | 'rejected' | 'canceled' | 'outcome_unknown'>,
   detail: { error?: StoredError; output?: unknown },
 ): Promise<void> {
   const runSet: RunSet = (p) => {
@@ -99,7 +104,7 @@ export async function endRun(
     if (status === 'outcome_unknown') return `${common}, wait_reason = 'outcome_unknown'`;
     return `${common}, output = ${p.json(detail.output ?? null)}, finished_at = now()`;
   };
-  const attemptStatus = status === 'rejected' ? 'succeeded' : status === 'outcome_unknown' ? 'interrupted' : 'failed';
+  const attemptStatus = status === 'rejected' || status === 'canceled' ? 'succeeded' : status === 'outcome_unknown' ? 'interrupted' : 'failed';
   await fencedWrite(db, lease, runSet, a, attemptStatus, { ...detail, finished: true });
 }
 

@@ -12,6 +12,8 @@ export interface StartRunInput {
   trigger: TriggerKind;
   input: unknown;
   dedupeKey?: string;
+  /** The person starting it by hand; they may not approve its reviews. */
+  requestedBy?: string;
 }
 
 type Validator = ReturnType<typeof compileJsonSchema>;
@@ -43,7 +45,7 @@ export async function startRun(db: Db, input: StartRunInput): Promise<CreatedRun
   checkInput(version, input.input);
   return insertRun(db, {
     workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
-    input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey,
+    input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey, requestedBy: input.requestedBy,
   });
 }
 

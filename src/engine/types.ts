@@ -10,6 +10,8 @@ export interface RunRow {
   id: string;
   workflow_id: string;
   version_id: string;
+  /** Who started the run by hand (null for webhooks and schedules). */
+  requested_by: string | null;
   stage: Stage;
   status: RunStatus;
   wait_reason: 'retry' | 'review' | 'outcome_unknown' | null;

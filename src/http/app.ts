@@ -7,11 +7,12 @@ import { createEgressClient, egressFetch, type EgressClient } from '../connector
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
+import { registerDatasetRoutes } from '../evals/index.js';
 import { KeelError } from '../errors.js';
 import { registerModelRoutes } from '../models/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
-import { registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
+import { registerExternalReviewRoutes, registerReviewMetricsRoutes, registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { renderDocsPage } from './docs-page.js';
 import { problemResponse, statusFor } from './errors.js';
 
@@ -37,6 +38,8 @@ export interface HttpDeps {
   /** The instruction library's search: with an embedding function it ranks by vectors where it can. */
   library?: Omit<LibraryRouteDeps, 'db'>;
   logError(message: string, error: unknown): void;
+  /** Whether decision callbacks to external workflows can be signed (a callback secret is configured). */
+  callbackSecretConfigured?: boolean;
   /** The configured models, listed (never their keys) by GET /api/models. */
   models?: Pick<Config, 'models' | 'providerKeys'>;
 }
@@ -75,6 +78,9 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerRegistryRoutes(app, deps.db);
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
   registerReviewRoutes(app, deps.db, wakeRun);
+  registerReviewMetricsRoutes(app, deps.db);
+  registerDatasetRoutes(app, deps.db);
+  registerExternalReviewRoutes(app, { db: deps.db, callbackSecretConfigured: deps.callbackSecretConfigured ?? false });
   registerAuditRoutes(app, deps.db);
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/index.js';
 import type { Db, Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
-import type { ReviewRow } from './types.js';
+import { isOpen, type ReviewRow } from './types.js';
 
 /** How long a claim holds unless renewed: long enough to read a case, short enough that a forgotten one frees itself. */
 export const defaultClaimMinutes = 15;
@@ -11,14 +11,11 @@ export const defaultClaimMinutes = 15;
  * people claiming at once cannot both win, and an expired claim is free to take.
  */
 export async function claimReview(db: Db, input: { reviewId: string; actor: string; minutes?: number }): Promise<ReviewRow> {
-  const minutes = input.minutes ?? defaultClaimMinutes;
-  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
-    throw new KeelError('invalid_input', 'A claim lasts more than 0 and at most 1440 minutes.', { problems: [{ path: 'minutes', message: `got ${minutes}` }] });
-  }
+  const minutes = checkMinutes(input.minutes);
   return db.transaction(async (tx) => {
     const r = await tx.query<ReviewRow>(
       `UPDATE reviews SET claimed_by = $2, claimed_until = now() + make_interval(secs => $3)
-        WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= now() OR claimed_by = $2)
+        WHERE id = $1 AND status IN ('pending', 'escalated') AND (claimed_until IS NULL OR claimed_until <= now() OR claimed_by = $2)
         RETURNING *`,
       [input.reviewId, input.actor, minutes * 60],
     );
@@ -32,12 +29,59 @@ export async function claimReview(db: Db, input: { reviewId: string; actor: stri
   });
 }
 
+export interface ClaimNextInput {
+  actor: string;
+  /** The roles the person works for; a task assigned to them by name is always theirs. Null: any role (admins). */
+  roles: readonly string[] | null;
+  /** Only tasks of these workflows (what the person may see); null: all. */
+  workflowIds?: readonly string[] | null;
+  minutes?: number;
+}
+
+/**
+ * Claims the most urgent free task for a person: highest priority, then the soonest due. One
+ * statement; `SKIP LOCKED` lets many people pull from the queue at once without waiting on each
+ * other or getting the same task. Undefined when nothing is free.
+ */
+export async function claimNextReview(db: Db, input: ClaimNextInput): Promise<ReviewRow | undefined> {
+  const minutes = checkMinutes(input.minutes);
+  return db.transaction(async (tx) => {
+    const r = await tx.query<ReviewRow>(
+      `UPDATE reviews SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
+        WHERE id = (
+          SELECT id FROM reviews
+           WHERE status IN ('pending', 'escalated') AND (claimed_until IS NULL OR claimed_until <= now())
+             AND ($3::text[] IS NULL OR assigned_role = ANY($3::text[]) OR assigned_to = $1)
+             AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))
+           ORDER BY priority DESC, due_at, id
+           LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      [input.actor, minutes * 60, input.roles, input.workflowIds ?? null],
+    );
+    const claimed = r.rows[0];
+    if (!claimed) return undefined;
+    await recordAudit(tx, {
+      actor: input.actor, action: 'review:claimed', subjectType: 'review', subjectId: claimed.id,
+      data: { run: claimed.run_id, until: claimed.claimed_until },
+    });
+    return claimed;
+  });
+}
+
+function checkMinutes(given: number | undefined): number {
+  const minutes = given ?? defaultClaimMinutes;
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+    throw new KeelError('invalid_input', 'A claim lasts more than 0 and at most 1440 minutes.', { problems: [{ path: 'minutes', message: `got ${minutes}` }] });
+  }
+  return minutes;
+}
+
 /** Gives a claim back before it expires; only its holder can. */
 export async function releaseReview(db: Db, input: { reviewId: string; actor: string }): Promise<ReviewRow> {
   return db.transaction(async (tx) => {
     const r = await tx.query<ReviewRow>(
       `UPDATE reviews SET claimed_by = NULL, claimed_until = NULL
-        WHERE id = $1 AND status = 'pending' AND claimed_by = $2 AND claimed_until > now() RETURNING *`,
+        WHERE id = $1 AND status IN ('pending', 'escalated') AND claimed_by = $2 AND claimed_until > now() RETURNING *`,
       [input.reviewId, input.actor],
     );
     const released = r.rows[0];
@@ -57,7 +101,7 @@ async function refusal(tx: Queryable, reviewId: string, actor: string, what: 'cl
   const r = await tx.query<ReviewRow & { live: boolean }>(`SELECT *, claimed_until > now() AS live FROM reviews WHERE id = $1`, [reviewId]);
   const review = r.rows[0];
   if (!review) return new KeelError('not_found', `No review ${reviewId}.`, { hint: 'List reviews with `keel review list`.' });
-  if (review.status !== 'pending') return new KeelError('conflict', `Review ${reviewId} is already ${review.status}.`, { hint: 'A review is decided once; its decision is in the run history.' });
+  if (!isOpen(review)) return new KeelError('conflict', `Review ${reviewId} is already ${review.status}.`, { hint: 'A review is decided once; its decision is in the run history.' });
   if (what === 'release') {
     return new KeelError('conflict', review.live && review.claimed_by !== actor
       ? `Review ${reviewId} is claimed by ${review.claimed_by}, not by you.`

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { KeelError } from '../errors.js';
-import { claimedByOther } from './claims.js';
-import type { ReviewDecision, ReviewRow, ReviewStatus } from './types.js';
+import { queueReviewEvent } from './events.js';
+import { priorityNumber, taskClock, type ReviewPolicy } from './policy.js';
+import type { ReviewReason, ReviewRow, TaskState } from './types.js';
 
 export function newReviewId(): string {
   return `rev_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
@@ -13,32 +14,64 @@ export interface OpenReview {
   runId: string;
   stepId: string;
   workflowId: string;
+  versionId?: string;
+  stage?: string;
   title: string;
   proposed: unknown;
-  reason?: string;
-  /** Why the step stopped and what it saw (model, prompt version, confidence, alternatives, documents). */
+  reason?: ReviewReason;
+  /** What a person needs to decide: input, documents, model and prompt version, confidence, alternatives, the actions approval runs. */
   context?: Record<string, unknown>;
   assignedRole?: string;
   assignedTo?: string;
-  dueAt: Date;
+  /** Who asked (the person who started the run): they may not approve it themselves. */
+  requestedBy?: string | null;
+  policy: ReviewPolicy;
+  /** The approval boundary escalated the output: the task opens escalated, at the escalation role. */
+  escalated?: boolean;
+  /** The JSON Schema an edit must match. */
+  outputSchema?: Record<string, unknown>;
+  now?: Date;
 }
 
 /**
  * Creates the review task for a run's step unless one exists (a decision may have arrived first,
- * or an earlier worker created it before dying). Returns the row as it stands.
+ * or an earlier worker created it before dying). Returns the row as it stands. A new task is
+ * announced (notifications) in the same transaction.
  */
-export async function openReview(db: Queryable, review: OpenReview): Promise<ReviewRow> {
-  await db.query(
-    `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at, context)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)
+export async function openReview(db: Db, review: OpenReview): Promise<ReviewRow> {
+  return db.transaction((tx) => insertReview(tx, review));
+}
+
+async function insertReview(db: Queryable, review: OpenReview): Promise<ReviewRow> {
+  const now = review.now ?? new Date();
+  const clock = taskClock(review.policy, now);
+  const r = await db.query<ReviewRow & { inserted: boolean }>(
+    `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, reason, title, proposed, assigned_role, assigned_to, due_at, context,
+        version_id, stage, requested_by, priority, escalation_chain, escalated_at, sla_seconds, deadline_at, on_deadline, quorum, output_schema, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17::text[], $18, $19, $20, $21, $22, $23::jsonb, $24)
      ON CONFLICT (run_id, step_id) WHERE retired_at IS NULL DO UPDATE SET
        proposed = coalesce(reviews.proposed, EXCLUDED.proposed), title = coalesce(reviews.title, EXCLUDED.title),
-       due_at = coalesce(reviews.due_at, EXCLUDED.due_at)`,
-    [newReviewId(), review.runId, review.stepId, review.workflowId, review.reason ?? 'manual', review.title,
-      JSON.stringify(review.proposed ?? null), review.assignedRole ?? null, review.assignedTo ?? null, review.dueAt,
-      review.context === undefined ? null : JSON.stringify(review.context)],
+       due_at = coalesce(reviews.due_at, EXCLUDED.due_at), context = coalesce(reviews.context, EXCLUDED.context),
+       reason = CASE WHEN reviews.context IS NULL THEN EXCLUDED.reason ELSE reviews.reason END,
+       version_id = coalesce(reviews.version_id, EXCLUDED.version_id), stage = coalesce(reviews.stage, EXCLUDED.stage),
+       output_schema = coalesce(reviews.output_schema, EXCLUDED.output_schema)
+     RETURNING *, (xmax = 0) AS inserted`,
+    [newReviewId(), review.runId, review.stepId, review.workflowId, review.escalated ? 'escalated' : 'pending', review.reason ?? 'manual',
+      review.title, JSON.stringify(review.proposed ?? null), review.assignedRole ?? null, review.assignedTo ?? null, clock.dueAt,
+      review.context === undefined ? null : JSON.stringify(review.context), review.versionId ?? null, review.stage ?? null,
+      review.requestedBy ?? null, priorityNumber(review.policy, review.escalated ?? false), review.policy.escalateTo,
+      review.escalated ? now : null, clock.slaSeconds, clock.deadlineAt, review.policy.onDeadline, review.policy.quorum,
+      review.outputSchema === undefined ? null : JSON.stringify(review.outputSchema), now],
   );
-  return (await findReview(db, review.runId, review.stepId))!;
+  const { inserted, ...row } = r.rows[0]!;
+  if (inserted) {
+    await recordAudit(db, {
+      actor: 'keel', action: 'review:created', subjectType: 'review', subjectId: row.id,
+      data: { run: row.run_id, step: row.step_id, reason: row.reason, role: row.assigned_role, status: row.status },
+    });
+    await queueReviewEvent(db, row, row.status === 'escalated' ? 'review:escalated' : 'review:created');
+  }
+  return row;
 }
 
 export async function findReview(db: Queryable, runId: string, stepId: string): Promise<ReviewRow | undefined> {
@@ -57,90 +90,38 @@ export async function getReview(db: Queryable, id: string): Promise<ReviewRow> {
   return r.rows[0];
 }
 
-export async function listReviews(db: Queryable, filter: { status?: ReviewStatus; workflowId?: string; workflowIds?: readonly string[]; runId?: string; limit?: number }): Promise<ReviewRow[]> {
+export interface ReviewFilter {
+  /** A stored status, or `claimed` (open with a live claim) or `open` (pending or escalated). */
+  state?: TaskState | 'open';
+  workflowId?: string;
+  workflowIds?: readonly string[];
+  runId?: string;
+  /** Only tasks for these roles or assigned to `person` by name. */
+  roles?: readonly string[];
+  person?: string;
+  /** `urgent`: most urgent first (priority, then soonest due); `oldest`: creation order. */
+  order?: 'urgent' | 'oldest';
+  limit?: number;
+}
+
+const stateCondition: Record<NonNullable<ReviewFilter['state']>, string> = {
+  open: `status IN ('pending', 'escalated')`,
+  claimed: `status IN ('pending', 'escalated') AND claimed_until > now()`,
+  pending: `status = 'pending' AND (claimed_until IS NULL OR claimed_until <= now())`,
+  escalated: `status = 'escalated' AND (claimed_until IS NULL OR claimed_until <= now())`,
+  approved: `status = 'approved'`, edited: `status = 'edited'`, rejected: `status = 'rejected'`, expired: `status = 'expired'`,
+};
+
+export async function listReviews(db: Queryable, filter: ReviewFilter): Promise<ReviewRow[]> {
+  const where = filter.state ? stateCondition[filter.state] : 'true';
+  const order = filter.order === 'urgent' ? 'priority DESC, due_at, id' : 'created_at, id';
   const r = await db.query<ReviewRow>(
-    `SELECT * FROM reviews WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR workflow_id = $2)
-       AND ($3::text IS NULL OR run_id = $3) AND ($5::text[] IS NULL OR workflow_id = ANY($5::text[]))
-     ORDER BY created_at LIMIT $4`,
-    [filter.status ?? null, filter.workflowId ?? null, filter.runId ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 500), filter.workflowIds ?? null],
-  );
-  return r.rows;
-}
-
-export interface DecideInput {
-  /** The review's id, or the run and step it belongs to (the review may not exist yet). */
-  target: { reviewId: string } | { runId: string; stepId: string; workflowId: string };
-  decision: ReviewDecision;
-  /** Required for `edit`: the corrected output. */
-  output?: unknown;
-  comment?: string;
-  actor: string;
-}
-
-/** Puts the decided run back to work. Injected by the composition root (the engine owns runs). */
-export type WakeRun = (tx: Queryable, runId: string) => Promise<unknown>;
-
-const statusFor: Record<ReviewDecision, ReviewStatus> = { approve: 'approved', edit: 'edited', reject: 'rejected' };
-
-/**
- * Records a decision once: a decided or expired review cannot be decided again. The run row is
- * locked first, so a worker that is just suspending the run cannot miss this wake-up.
- */
-export async function decideReview(db: Db, input: DecideInput, wake: WakeRun): Promise<ReviewRow> {
-  if (input.decision === 'edit' && input.output === undefined) {
-    throw new KeelError('invalid_input', 'An edit needs the corrected output.', {
-      problems: [{ path: 'output', message: 'required when decision is edit' }],
-    });
-  }
-  return db.transaction(async (tx) => {
-    const target = input.target;
-    const runId = 'reviewId' in target ? (await getReview(tx, target.reviewId)).run_id : target.runId;
-    const run = await tx.query<{ workflow_id: string }>(`SELECT workflow_id FROM runs WHERE id = $1 FOR UPDATE`, [runId]);
-    if (!run.rows[0]) throw new KeelError('not_found', `No run ${runId}.`);
-    if (!('reviewId' in target) && run.rows[0].workflow_id !== target.workflowId) {
-      throw new KeelError('not_found', `Run ${runId} does not belong to workflow ${target.workflowId}.`);
-    }
-    const existing = 'reviewId' in target
-      ? await getReview(tx, target.reviewId)
-      : await findReview(tx, target.runId, target.stepId);
-    if (existing && existing.status !== 'pending') {
-      throw new KeelError('conflict', `Review ${existing.id} is already ${existing.status}.`, {
-        hint: 'A review is decided once; its decision is in the run history.',
-      });
-    }
-    if (existing && claimedByOther(existing, input.actor)) {
-      throw new KeelError('conflict', `Review ${existing.id} is claimed by ${existing.claimed_by} until ${new Date(existing.claimed_until!).toISOString()}.`, {
-        hint: 'The person holding the claim decides it, or it frees itself when the claim expires.',
-      });
-    }
-    const status = statusFor[input.decision];
-    const output = input.decision === 'edit' ? JSON.stringify(input.output) : null;
-    const r = existing
-      ? await tx.query<ReviewRow>(
-        `UPDATE reviews SET status = $2, decided_output = $3::jsonb, comment = $4, decided_by = $5, decided_at = now(),
-           claimed_by = NULL, claimed_until = NULL
-         WHERE id = $1 AND status = 'pending' RETURNING *`, [existing.id, status, output, input.comment ?? null, input.actor])
-      : await tx.query<ReviewRow>(
-        `INSERT INTO reviews (id, run_id, step_id, workflow_id, status, decided_output, comment, decided_by, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, now()) RETURNING *`,
-        [newReviewId(), runId, (target as { stepId: string }).stepId, run.rows[0].workflow_id, status, output, input.comment ?? null, input.actor]);
-    const review = r.rows[0];
-    // The run lock above already serialises deciders; the condition keeps a second decision from ever overwriting the first.
-    if (!review) throw new KeelError('conflict', `Review ${existing!.id} was decided meanwhile.`, { hint: 'Its decision is in the run history.' });
-    await recordAudit(tx, {
-      actor: input.actor, action: 'review:decided', subjectType: 'review', subjectId: review.id,
-      data: { run: runId, step: review.step_id, decision: input.decision },
-    });
-    await wake(tx, runId);
-    return review;
-  });
-}
-
-/** Marks pending reviews past their due time as expired; returns their runs so they can be woken. */
-export async function expireOverdueReviews(db: Queryable, now = new Date()): Promise<{ id: string; run_id: string }[]> {
-  const r = await db.query<{ id: string; run_id: string }>(
-    `UPDATE reviews SET status = 'expired', decided_at = now(), decided_by = 'keel:sweeper'
-     WHERE status = 'pending' AND due_at < $1 RETURNING id, run_id`, [now],
+    `SELECT * FROM reviews WHERE ${where} AND ($1::text IS NULL OR workflow_id = $1)
+       AND ($2::text IS NULL OR run_id = $2) AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))
+       AND ($5::text[] IS NULL OR assigned_role = ANY($5::text[]) OR assigned_to = $6)
+     ORDER BY ${order} LIMIT $3`,
+    [filter.workflowId ?? null, filter.runId ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 500), filter.workflowIds ?? null,
+      filter.roles ?? null, filter.person ?? null],
   );
   return r.rows;
 }

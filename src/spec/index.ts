@@ -7,6 +7,8 @@ export type {
   ApprovalDecision,
   ApprovalRule,
   ApprovalSpec,
+  ExclusionSpec,
+  ReviewPolicySpec,
   AssignSpec,
   BudgetSpec,
   ClassifyStep,
@@ -36,6 +38,8 @@ export type {
 } from './schema.js';
 export {
   deliveryClasses,
+  deadlineOutcomes,
+  reviewPriorities,
   httpActionConfigSchema,
   libraryRefPattern,
   riskLevels,
@@ -51,3 +55,4 @@ export { compileJsonSchema } from './expressions.js';
 export { END, successors } from './graph.js';
 export { locate, formatPath, type PathSegment, type SourcePosition } from './locate.js';
 export { closest } from './suggest.js';
+export { APPROVAL } from './semantic.js';

@@ -23,6 +23,8 @@ export function salvage(raw: unknown): CheckableWorkflow {
     stepsExact: salvagedSteps?.every((s) => s.exact) ?? false,
     stepIds: steps?.map((s) => (isRecord(s) && typeof s.id === 'string' ? s.id : undefined)),
     approvalRules: (rules ?? []).map((r) => salvageItem(approvalRuleSchema, r).value),
+    exclusionConditions: (list(obj.exclusions) ?? []).map((e) => (isRecord(e) && typeof e.when === 'string' ? e.when : undefined)),
+    approvalOutput: isRecord(obj.approval) && typeof obj.approval.output === 'string' ? obj.approval.output : undefined,
   };
 }
 

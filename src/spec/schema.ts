@@ -95,13 +95,30 @@ export const routeStepSchema = z
   })
   .strict();
 
+export const reviewRoles = () => nonEmpty().describe('A role: reviewer, approver, admin, owner, or a team name');
+export const deadlineOutcomes = ['reject', 'cancel', 'approve'] as const;
+export const reviewPriorities = ['low', 'normal', 'high', 'urgent'] as const;
+
+/**
+ * How a review task is worked: who gets it, the SLA each level of the escalation chain has, the
+ * hard deadline and what happens then, and how many distinct people must approve.
+ */
+const reviewPolicy = {
+  due: duration().default('24h').describe('The SLA: past it the task escalates to the next role in `escalate_to`'),
+  escalate_to: z.array(reviewRoles()).default([]).describe('The escalation chain after the assigned role, in order'),
+  deadline: duration().optional().describe('The hard deadline (from creation); `on_deadline` applies then. Default: due x (chain length + 1)'),
+  on_deadline: z.enum(deadlineOutcomes).default('reject').describe('reject or cancel the run; approve only if you mean it'),
+  quorum: z.number().int().min(1).max(10).default(1).describe('Distinct people who must approve'),
+  priority: z.enum(reviewPriorities).optional().describe('Queue order; escalations are high by default'),
+};
+
 /** Where a model or classify step sends an answer it cannot act on (low confidence, malformed, none). */
 export const stepReviewSchema = z
   .object({
     role: nonEmpty().optional(),
     user: nonEmpty().optional(),
-    due: duration().default('24h'),
     title: nonEmpty().optional(),
+    ...reviewPolicy,
   })
   .strict()
   .describe('Who reviews an answer the step cannot use by itself, and by when');
@@ -162,8 +179,8 @@ export const reviewStepSchema = z
     title: nonEmpty(),
     show: nonEmpty().optional().describe("JSONata; what the reviewer sees (the previous step's output when absent)"),
     assign: assignSchema.optional(),
-    due: duration().default('24h'),
     on_reject: stepRef().default('end'),
+    ...reviewPolicy,
   })
   .strict();
 
@@ -206,21 +223,35 @@ export const stepSchema = z.discriminatedUnion('kind', [
 // ---- the rest of the file --------------------------------------------------------------------
 
 export const approvalDecisions = ['auto', 'review', 'escalate'] as const;
+/** The reasons a rule may give; the boundary's own fail-safes use sandbox, risk and policy. */
+export const approvalReasons = ['low_confidence', 'policy', 'risk', 'sandbox', 'manual'] as const;
 
 export const approvalRuleSchema = z
   .object({
-    when: nonEmpty().describe('CEL over the run context and the proposed output'),
+    when: nonEmpty().describe('CEL over output, confidence, risk, stage, exclusions, flags, input, steps, run'),
     then: z.enum(approvalDecisions),
-    role: nonEmpty().optional(),
+    role: nonEmpty().optional().describe('Who reviews (review: reviewer by default) or gets the escalation (escalate: approver by default)'),
+    reason: z.enum(approvalReasons).optional().describe('Shown on the task; policy by default'),
   })
   .strict();
 
 export const approvalSchema = z
   .object({
-    default: z.enum(approvalDecisions).default('review'),
+    output: stepRef().optional().describe('The step whose output the boundary judges; the last model or classify step before the first action when absent'),
+    default: z.enum(approvalDecisions).optional().describe('When no rule matches: auto for low and medium risk, review for high (never auto unless written here)'),
     rules: z.array(approvalRuleSchema).default([]),
+    review: z.object({ role: nonEmpty().optional(), title: nonEmpty().optional(), ...reviewPolicy }).strict().prefault({})
+      .describe('How the boundary\'s review tasks are worked'),
+    output_schema: jsonSchemaObject.optional().describe("JSON Schema an edited output must match; the judged model step's own when absent"),
   })
-  .strict();
+  .strict()
+  .describe('The approval boundary, judged once per run before its first action: auto, review or escalate');
+
+/** An exclusion: a case the workflow must not decide by itself. With `when` (CEL), a match is escalated. */
+export const exclusionSchema = z.union([
+  z.string().min(1),
+  z.object({ name: nonEmpty(), when: nonEmpty().describe('CEL over output, input, steps, run') }).strict(),
+]);
 
 export const accessSchema = z
   .object({ connector: nonEmpty(), scopes: z.array(nonEmpty()).min(1, { error: 'list at least one scope' }) })
@@ -280,7 +311,7 @@ export const workflowSchema = z
     access: z.array(accessSchema).default([]),
     metric: metricSchema.optional(),
     budget: budgetSchema.optional(),
-    exclusions: z.array(z.string()).default([]),
+    exclusions: z.array(exclusionSchema).default([]),
     runbook: runbookSchema.optional(),
   })
   .strict()
@@ -315,6 +346,8 @@ export type HttpActionConfig = z.output<typeof httpActionConfigSchema>;
 export type ApprovalSpec = z.output<typeof approvalSchema>;
 export type ApprovalRule = z.output<typeof approvalRuleSchema>;
 export type ApprovalDecision = ApprovalRule['then'];
+export type ExclusionSpec = z.output<typeof exclusionSchema>;
+export type ReviewPolicySpec = Pick<StepReviewSpec, 'due' | 'escalate_to' | 'deadline' | 'on_deadline' | 'quorum' | 'priority'>;
 export type AccessSpec = z.output<typeof accessSchema>;
 export type MetricSpec = z.output<typeof metricSchema>;
 export type RunbookSpec = z.output<typeof runbookSchema>;

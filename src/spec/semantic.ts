@@ -17,6 +17,9 @@ import {
 } from './schema.js';
 import { suggestion } from './suggest.js';
 
+/** The approval boundary's decision is recorded under this step id (steps.approval). */
+export const APPROVAL = 'approval';
+
 /** The parts of a workflow the semantic pass looks at; `undefined` marks an item that failed the shape check. */
 export interface CheckableWorkflow {
   /** Undefined when the kind itself is invalid: the kind-specific rules are then skipped, not guessed. */
@@ -31,6 +34,10 @@ export interface CheckableWorkflow {
   /** Step ids as written, known even for steps that failed the shape check. */
   stepIds: (string | undefined)[] | undefined;
   approvalRules: (ApprovalRule | undefined)[];
+  /** CEL conditions of exclusions, by their index in `exclusions`. */
+  exclusionConditions: (string | undefined)[];
+  /** The step the approval boundary judges, as written. */
+  approvalOutput?: string;
 }
 
 export function checkableFromSpec(spec: WorkflowSpec): CheckableWorkflow {
@@ -42,6 +49,8 @@ export function checkableFromSpec(spec: WorkflowSpec): CheckableWorkflow {
     stepsExact: true,
     stepIds: spec.steps.map((s) => s.id),
     approvalRules: spec.approval?.rules ?? [],
+    exclusionConditions: spec.exclusions.map((e) => (typeof e === 'string' ? undefined : e.when)),
+    approvalOutput: spec.approval?.output,
   };
 }
 
@@ -54,7 +63,16 @@ export function checkWorkflow(w: CheckableWorkflow): SpecProblem[] {
     ...w.approvalRules.flatMap((rule, i) =>
       rule ? expressionProblem('cel', rule.when, ['approval', 'rules', i, 'when']) : [],
     ),
+    ...w.exclusionConditions.flatMap((when, i) => (when ? expressionProblem('cel', when, ['exclusions', i, 'when']) : [])),
+    ...approvalOutputProblems(w),
   ];
+}
+
+/** The boundary judges one step's output: it must be a step of the workflow. */
+function approvalOutputProblems(w: CheckableWorkflow): SpecProblem[] {
+  const ids = (w.stepIds ?? []).filter((id): id is string => id !== undefined);
+  if (w.approvalOutput === undefined || ids.includes(w.approvalOutput)) return [];
+  return [{ path: ['approval', 'output'], message: `no step "${w.approvalOutput}"`, hint: suggestion(w.approvalOutput, ids, 'step') }];
 }
 
 function kindProblems(w: CheckableWorkflow): SpecProblem[] {
@@ -130,9 +148,9 @@ function stepProblems(w: CheckableWorkflow): SpecProblem[] {
   const firstIndex = new Map<string, number>();
   (w.stepIds ?? []).forEach((id, i) => {
     if (id === undefined) return;
-    if (id === END) {
+    if (id === END || id === APPROVAL) {
       graphSound = false;
-      out.push({ path: ['steps', i, 'id'], message: '"end" is reserved and cannot be a step id', hint: 'rename the step' });
+      out.push({ path: ['steps', i, 'id'], message: `"${id}" is reserved and cannot be a step id`, hint: id === APPROVAL ? 'the approval boundary records its decision as steps.approval; rename the step' : 'rename the step' });
     }
     const first = firstIndex.get(id);
     if (first === undefined) firstIndex.set(id, i);

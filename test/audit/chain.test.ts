@@ -42,7 +42,7 @@ describe.each(testDatabases())('the audit chain on $name', (database) => {
     await setPaused(db, 'triage', 'production', false, 'carol');
     for (const decision of ['approve', 'reject'] as const) {
       const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: {} });
-      await decideReview(db, { target: { runId: run.id, stepId: 'check', workflowId: 'triage' }, decision, actor: 'dana' }, wakeRun);
+      await decideReview(db, { target: { runId: run.id, stepId: 'check', workflowId: 'triage' }, decision, comment: 'checked', actor: 'dana' }, wakeRun);
     }
     const verdict = await verifyAuditChain(db);
     const page = await listAuditEvents(db, { limit: 1000 });

@@ -61,6 +61,8 @@ export interface TestKeel {
   url: string;
   /** An admin's API token on that server. */
   token: string;
+  /** A second person's (a reviewer's) token: nobody approves a run they started themselves. */
+  reviewerToken: string;
   /** A temporary folder for the test's own files. */
   dir: string;
   stop(): Promise<void>;
@@ -87,8 +89,9 @@ export async function startTestKeel(): Promise<TestKeel> {
   const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: true });
   if (!keel.url) throw new Error('keel started without an HTTP address');
   const { token } = await createTestIdentity(keel.db);
+  const { token: reviewerToken } = await createTestIdentity(keel.db, ['reviewer']);
   return {
-    keel, url: keel.url, dir, token,
+    keel, url: keel.url, dir, token, reviewerToken,
     async stop() {
       await keel.stop();
       await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { parseJson, runCli, startTestKeel, triageWorkflow, type TestKeel } from 
 let server: TestKeel;
 let env: Record<string, string>;
 const keel = (...argv: string[]) => runCli(argv, env);
+/** The same command as a second person: the admin who started a run may not approve it. */
+const reviewer = (...argv: string[]) => runCli(argv, { ...env, KEEL_TOKEN: server.reviewerToken });
 
 beforeAll(async () => {
   server = await startTestKeel();
@@ -85,7 +87,9 @@ describe('runs and reviews', () => {
     expect(pending.stdout).toContain(reviewId);
     const show = await keel('review', 'show', reviewId);
     expect(show.stdout).toContain('"to": "check"');
-    const approve = await keel('review', 'approve', reviewId, '--comment', 'looked at it');
+    const own = await keel('review', 'approve', reviewId);
+    expect(own).toMatchObject({ code: 1, err: expect.arrayContaining([expect.stringContaining('may not approve their own request')]) });
+    const approve = await reviewer('review', 'approve', reviewId, '--comment', 'looked at it');
     expect(approve).toMatchObject({ code: 0, out: [expect.stringContaining(`review ${reviewId} approved`)] });
     const followed = await keel('runs', 'show', runId, '--follow');
     expect(followed.code).toBe(0);
@@ -149,7 +153,7 @@ describe('runs and reviews', () => {
     expect(run.code).toBe(0);
     const detail = parseJson<{ run: { id: string; status: string; wait_reason: string }; reviews: Array<{ id: string }> }>(run);
     expect(detail.run).toMatchObject({ status: 'waiting', wait_reason: 'review' });
-    const edited = parseJson<{ status: string }>(await keel('review', 'edit', detail.reviews[0]?.id ?? '', '--output', '{"fixed":true}', '--json'));
+    const edited = parseJson<{ status: string }>(await reviewer('review', 'edit', detail.reviews[0]?.id ?? '', '--output', '{"fixed":true}', '--json'));
     expect(edited.status).toBe('edited');
     const runs = parseJson<{ runs: unknown[] }>(await keel('runs', '--workflow', 'triage', '--limit', '2', '--json'));
     expect(runs.runs).toHaveLength(2);

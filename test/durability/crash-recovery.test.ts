@@ -273,7 +273,8 @@ describe.each(databaseNames)('a worker killed mid-run on %s', (name) => {
     if (c.status === 'outcome_unknown') {
       expect(run.wait_reason).toBe('outcome_unknown');
       expect(run.error).toMatchObject({ code: 'outcome_unknown', retriable: false });
-      expect(run.state).toEqual({});
+      // Only the approval boundary's verdict (auto) was stored: the action itself never completed.
+      expect(run.state).toEqual({ approval: expect.objectContaining({ decision: 'auto' }) });
       expect(actions.some((a) => a.status === 'succeeded')).toBe(false);
     } else {
       expect(run.state).toMatchObject({ [c.step]: { status: expect.any(Number) }, record: { posted: expect.any(Number) } });

@@ -62,7 +62,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
     expect(done.state).toMatchObject({ classify: { priority: 'normal' }, pick: { to: 'post' } });
     expect(target.effects).toEqual([{ path: '/tickets', key: `${run.id}:post`, body: { subject: 'printer' } }]);
     const attempts = await listAttempts(db, run.id);
-    expect(attempts.map((a) => [a.step_id, a.status])).toEqual([['classify', 'succeeded'], ['pick', 'succeeded'], ['post', 'succeeded']]);
+    expect(attempts.map((a) => [a.step_id, a.status])).toEqual([['classify', 'succeeded'], ['pick', 'succeeded'], ['approval', 'succeeded'], ['post', 'succeeded']]);
     expect(engine.errors).toEqual([]);
   });
 

@@ -82,8 +82,14 @@ describe.each(testDatabases())('HTTP API on $name', (database) => {
       const review = (reviews.body.reviews as unknown as { id: string; proposed: { text: string } }[])[0]!;
       expect(review.proposed.text).toBe('Welcome, Ada!');
       await api.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'edit' }, 422);
-      await api.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'approve', comment: 'fine' }, 200);
-      const twice = await api.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'reject' }, 409);
+      // The admin started the run, so a second person decides it.
+      const own = await api.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'approve' }, 403);
+      expect(own.body.detail).toContain('their own request');
+      const colleague = await contractChecker(withToken(testHttpApp(db), (await createTestIdentity(db, ['reviewer'])).token));
+      const decided = await colleague.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'approve', comment: 'fine' }, 200);
+      expect(decided.body).toMatchObject({ outcome: 'decided', status: 'approved', state: 'approved' });
+      await colleague.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'reject' }, 422);
+      const twice = await colleague.call('POST', '/api/reviews/{id}/decision', `/api/reviews/${review.id}/decision`, { decision: 'reject', comment: 'late' }, 409);
       expect(twice.body.code).toBe('conflict');
       await waitForRun(db, runId, ['succeeded']);
       const shown = await api.call('GET', '/api/runs/{id}', `/api/runs/${runId}`, undefined, 200);

@@ -63,7 +63,7 @@ describe.each(testDatabases())('review claims on $name', (database) => {
     // The claim lapses (its time is moved into the past rather than waited for).
     await db.query(`UPDATE reviews SET claimed_until = now() - interval '1 second' WHERE id = $1`, [reviewId]);
     const decided = await decideReview(db, { target: { reviewId }, decision: 'approve', actor: 'bo@example.com' }, wakeRun);
-    expect(decided).toMatchObject({ status: 'approved', decided_by: 'bo@example.com', claimed_by: null });
+    expect(decided).toMatchObject({ outcome: 'decided', review: { status: 'approved', decided_by: 'bo@example.com', claimed_by: null } });
     await waitForRun(db, runId, ['succeeded']);
     await expect(claimReview(db, { reviewId, actor: 'ana@example.com' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('already approved') });
   });
@@ -73,7 +73,9 @@ describe.each(testDatabases())('review claims on $name', (database) => {
     await claimReview(db, { reviewId, actor: 'ana@example.com' });
     await decideReview(db, { target: { reviewId }, decision: 'reject', comment: 'no', actor: 'ana@example.com' }, wakeRun);
     const events = await db.query<{ action: string; actor: string }>(`SELECT action, actor FROM audit_events WHERE subject_id = $1 ORDER BY id`, [reviewId]);
-    expect(events.rows).toEqual([{ action: 'review:claimed', actor: 'ana@example.com' }, { action: 'review:decided', actor: 'ana@example.com' }]);
+    expect(events.rows).toEqual([
+      { action: 'review:created', actor: 'keel' }, { action: 'review:claimed', actor: 'ana@example.com' }, { action: 'review:decided', actor: 'ana@example.com' },
+    ]);
   });
 
   it('refuses a claim of a length out of range, and of an unknown task', async () => {
@@ -93,7 +95,7 @@ describe.each(testDatabases())('review claims on $name', (database) => {
     expect(lost).toHaveLength(5);
     for (const o of lost) expect(o.reason).toMatchObject({ code: 'conflict' });
     const [review] = await listReviews(db, { runId });
-    expect(review!.decided_by).toBe((won[0] as PromiseFulfilledResult<{ decided_by: string }>).value.decided_by);
+    expect(review!.decided_by).toBe((won[0] as PromiseFulfilledResult<{ review: { decided_by: string } }>).value.review.decided_by);
     const decided = await db.query(`SELECT 1 FROM audit_events WHERE subject_id = $1 AND action = 'review:decided'`, [reviewId]);
     expect(decided.rows).toHaveLength(1);
   });

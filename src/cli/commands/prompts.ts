@@ -1,7 +1,7 @@
 // `keel prompts list|show|diff|label`: reading the instruction library and moving its labels.
 import type { LibraryDiff, LibraryEntry, LibraryLabelMoved, LibraryVersion } from '../api-types.js';
 import { exitCodes, oneOf, UsageError, type CommandSpec } from '../command.js';
-import { fold, jsonAnswer, table, time } from '../output.js';
+import { diffLines, fold, jsonAnswer, table, time } from '../output.js';
 
 const kinds = ['prompt', 'document'] as const;
 const listUsage = 'keel prompts list [--kind prompt|document]';
@@ -63,14 +63,7 @@ export const promptsDiffCommand: CommandSpec = {
     const d = await (await ctx.api()).get<LibraryDiff>('/api/prompts/diff', { name, from, to });
     if (ctx.json) return jsonAnswer(ctx.io, d);
     if (d.changes.length === 0) ctx.io.out(`no changes between v${d.from.number} and v${d.to.number}`);
-    for (const c of d.changes) {
-      if (c.change === 'added') ctx.io.out(`+ ${c.path}: ${fold(c.after, 100)}`);
-      else if (c.change === 'removed') ctx.io.out(`- ${c.path}: ${fold(c.before, 100)}`);
-      else if (c.lines) {
-        ctx.io.out(`~ ${c.path}:`);
-        for (const line of c.lines) ctx.io.out(`    ${line}`);
-      } else ctx.io.out(`~ ${c.path}: ${fold(c.before, 100)} -> ${fold(c.after, 100)}`);
-    }
+    for (const line of diffLines(d.changes)) ctx.io.out(line);
     return exitCodes.ok;
   },
 };

@@ -2,7 +2,7 @@
 import { seg } from '../api-client.js';
 import type { DiffResult, VersionSummary, Workflow } from '../api-types.js';
 import { exitCodes, type CommandSpec } from '../command.js';
-import { fold, jsonAnswer, table, time } from '../output.js';
+import { diffLines, jsonAnswer, table, time } from '../output.js';
 
 /** `production@v3`, marked when paused. */
 function deploymentLabel(d: Workflow['deployments'][number]): string {
@@ -57,11 +57,7 @@ export const diffCommand: CommandSpec = {
     const body = await (await ctx.api()).get<DiffResult>(`/api/workflows/${seg(id)}/diff`, { from, to });
     if (ctx.json) return jsonAnswer(ctx.io, body);
     if (body.changes.length === 0) ctx.io.out(`no changes between ${from} and ${to}`);
-    for (const c of body.changes) {
-      if (c.change === 'added') ctx.io.out(`+ ${c.path}`);
-      else if (c.change === 'removed') ctx.io.out(`- ${c.path}`);
-      else ctx.io.out(`~ ${c.path}: ${fold(c.before, 100)} -> ${fold(c.after, 100)}`);
-    }
+    for (const line of diffLines(body.changes)) ctx.io.out(line);
     return exitCodes.ok;
   },
 };

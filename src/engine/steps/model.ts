@@ -41,14 +41,14 @@ export function createModelStep(services: ModelServices): StepHandler<ModelStep>
           return sendToReview(step, run, { reason: 'budget_exceeded', title: reviewTitle(step, 'the budget would be exceeded'), proposed: null, context: { ...context, error: called.budget.message }, review: step.review });
         }
         const { result, lastCallId } = called;
-        if (!result.ok) return failed(step, run, result, context);
+        if (!result.ok) return failed(step, run, result, context, prompt.outputSchema);
         // Without a schema the answer is text; it takes the template model's shape so later steps read `.text` either way.
         answer = prompt.outputSchema ? result.output : { text: result.text, model: result.model };
         if (lastCallId !== undefined) await keepAcceptedAnswer(run.db, lastCallId, answer);
         run.faults.hit('after-call', step.id);
       }
       const low = lowConfidence(step.min_confidence ?? prompt.confidenceThreshold, answer);
-      if (low) return sendToReview(step, run, { reason: 'low_confidence', title: reviewTitle(step, low), proposed: answer, context: { ...context, confidence: confidenceOf(answer) }, review: step.review });
+      if (low) return sendToReview(step, run, { reason: 'low_confidence', title: reviewTitle(step, low), proposed: answer, context: { ...context, confidence: confidenceOf(answer) }, review: step.review, outputSchema: prompt.outputSchema });
       return { kind: 'completed', output: answer };
     },
   };
@@ -79,7 +79,9 @@ async function callModel(services: ModelServices, step: ModelStep, run: StepRun,
   }
 }
 
-function failed(step: ModelStep, run: StepRun, result: Extract<ModelCallResult, { ok: false }>, context: Record<string, unknown>): Promise<StepOutcome> {
+function failed(
+  step: ModelStep, run: StepRun, result: Extract<ModelCallResult, { ok: false }>, context: Record<string, unknown>, outputSchema?: Record<string, unknown>,
+): Promise<StepOutcome> {
   if (result.reason === 'provider_error' || step.on_failure === 'fail') {
     throw new KeelError('step_failed', `steps[${step.id}]: ${result.message}`, {
       retriable: false, hint: result.reason === 'provider_error' ? 'Check the model configuration and the provider key; the attempts are listed on the run.' : undefined,
@@ -88,7 +90,7 @@ function failed(step: ModelStep, run: StepRun, result: Extract<ModelCallResult, 
   const why = result.reason === 'malformed_output' ? 'the model gave no valid answer' : 'the model did not answer in time';
   return sendToReview(step, run, {
     reason: result.reason, title: reviewTitle(step, why), proposed: null,
-    context: { ...context, error: result.message, lastAnswer: result.lastText }, review: step.review,
+    context: { ...context, error: result.message, lastAnswer: result.lastText }, review: step.review, outputSchema,
   });
 }
 

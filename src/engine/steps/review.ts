@@ -1,69 +1,35 @@
-import { KeelError } from '../../errors.js';
-import { openReview, retireReview } from '../../review/index.js';
-import { parseDuration, type ReviewStep } from '../../spec/index.js';
+import type { ReviewRow } from '../../review/index.js';
+import type { ReviewStep } from '../../spec/index.js';
 import { evaluateJsonata } from '../expressions.js';
-import { openAttempt, suspendRun } from '../transitions.js';
 import type { StepHandler, StepRun } from './step.js';
+import { currentTask, openTask, outcomeOfTask, type DecisionMapping } from './step-review.js';
 
 /**
- * Suspends the run until a person decides. The open review row is keyed by (run, step), so a
- * decision made before the run gets here applies at once, and a worker that dies here leaves
- * nothing doubled. A decision already acted on is retired when a loop brings the run back.
+ * Suspends the run until a person decides. The task is keyed by (run, step), so a decision made
+ * before the run gets here applies at once, and a worker that dies here leaves nothing doubled. A
+ * decision already acted on is retired when a loop brings the run back.
  */
 export const reviewStep: StepHandler<ReviewStep> = {
   async execute(step, run) {
-    let review = await open(step, run);
-    if (review.status !== 'pending' && usedBefore(run.previousOutput, review.id)) {
-      // A loop brought the run back: the old decision was for the earlier visit, so ask again.
-      await retireReview(run.db, review.id);
-      review = await open(step, run);
-    }
-    const attemptId = run.openAttempt?.id;
-    const decided = { reviewer: review.decided_by, comment: review.comment, review: review.id };
-    switch (review.status) {
-      case 'pending': {
-        const id = attemptId ?? (await openAttempt(run.db, run.lease, facts(step, run)));
-        run.recordedAttemptId = id;
-        await suspendRun(run.db, run.lease, { ...facts(step, run), attemptId: id }, 'review');
-        return { kind: 'waiting' };
-      }
-      case 'approved':
-        return { kind: 'completed', output: { decision: 'approved', output: review.proposed, ...decided }, attemptId };
-      case 'edited':
-        return { kind: 'completed', output: { decision: 'edited', output: review.decided_output, ...decided }, attemptId };
-      case 'rejected': {
-        const output = { decision: 'rejected', output: null, ...decided };
-        if (step.on_reject === 'end') return { kind: 'rejected', output, attemptId };
-        return { kind: 'completed', output, next: step.on_reject, attemptId };
-      }
-      case 'expired':
-        throw new KeelError('review_expired', `Review ${review.id} (${step.title}) was not decided before ${review.due_at?.toISOString()}.`, {
-          retriable: false, hint: 'Start a new run once someone can review it; escalation chains come with the review queue.',
-        });
-    }
+    const review = (await currentTask(run, step.id)) ?? (await openTask(run, {
+      stepId: step.id, kind: step.kind, reason: 'manual', title: step.title, proposed: await proposedOutput(step, run),
+      context: { input: run.scope.input }, policy: step, role: step.assign?.role, user: step.assign?.user,
+    }));
+    return outcomeOfTask(review, step.id, step.kind, run, mapping(step));
   },
 };
 
-function open(step: ReviewStep, run: StepRun) {
-  return proposedOutput(step, run).then((proposed) => openReview(run.db, {
-    runId: run.lease.runId,
-    stepId: step.id,
-    workflowId: run.workflowId,
-    title: step.title,
-    proposed,
-    assignedRole: step.assign?.role,
-    assignedTo: step.assign?.user,
-    dueAt: new Date(Date.now() + parseDuration(step.due)),
-  }));
-}
-
-/** Whether the step's last successful visit already acted on this review's decision. */
-function usedBefore(previousOutput: unknown, reviewId: string): boolean {
-  return typeof previousOutput === 'object' && previousOutput !== null && (previousOutput as { review?: unknown }).review === reviewId;
-}
-
-function facts(step: ReviewStep, run: StepRun) {
-  return { stepId: step.id, kind: step.kind, attempt: run.attempt, startedAt: run.startedAt };
+/** A review step's output names the decision, so later steps and routes can read it. */
+function mapping(step: ReviewStep): DecisionMapping {
+  const decided = (review: ReviewRow) => ({ reviewer: review.decided_by, comment: review.comment, review: review.id });
+  return {
+    approved: (review) => ({ kind: 'completed', output: { decision: 'approved', output: review.proposed, ...decided(review) } }),
+    edited: (review) => ({ kind: 'completed', output: { decision: 'edited', output: review.decided_output, ...decided(review) } }),
+    rejected: (review) => {
+      const output = { decision: review.status === 'expired' ? 'expired' : 'rejected', output: null, ...decided(review) };
+      return step.on_reject === 'end' ? { kind: 'rejected', output } : { kind: 'completed', output, next: step.on_reject };
+    },
+  };
 }
 
 /** What the reviewer sees: `show` when given, else the output of the step that ran just before. */

@@ -1,12 +1,12 @@
-import type { Queryable } from '../../db/index.js';
-import type { BudgetSpec, StepSpec } from '../../spec/index.js';
+import type { Db } from '../../db/index.js';
+import type { BudgetSpec, StepSpec, WorkflowSpec } from '../../spec/index.js';
 import type { Faults } from '../faults.js';
 import type { Lease } from '../transitions.js';
 import type { StepScope } from '../types.js';
 
 /** What a step handler needs from the run that executes it. */
 export interface StepRun {
-  db: Queryable;
+  db: Db;
   lease: Lease;
   scope: StepScope;
   workflowId: string;
@@ -20,25 +20,32 @@ export interface StepRun {
   openAttempt?: { id: number; effect: 'started' | 'done' | null };
   /** The previous holder started a check-then-act effect and died: look before acting again. */
   checkFirst: boolean;
-  /** The output of this step's latest attempt when it succeeded (a loop came back to the step). */
-  previousOutput?: unknown;
   /** Set by a handler that wrote its own attempt row, so a failure is recorded on that row. */
   recordedAttemptId?: number;
   /** Library references of this workflow version and the exact versions they were pinned to at deploy. */
   library: Readonly<Record<string, string>>;
   /** The workflow's model spending caps. */
   budget?: BudgetSpec;
+  /** The whole definition (the actions after a step are part of what a reviewer sees). */
+  spec: WorkflowSpec;
+  /** Who started the run by hand; they may not approve its reviews. */
+  requestedBy: string | null;
 }
 
 export type StepOutcome =
-  /** Done: `next` overrides where the run goes (route, rejected review); undefined = the usual next step. */
-  | { kind: 'completed'; output: unknown; next?: string; attemptId?: number }
+  /**
+   * Done: `next` overrides where the run goes (route, rejected review); undefined = the usual next
+   * step. `patch` replaces earlier steps' outputs (an edit at the approval boundary).
+   */
+  | { kind: 'completed'; output: unknown; next?: string; attemptId?: number; patch?: Record<string, unknown> }
   /** The run waits for a person; the handler already suspended it. */
   | { kind: 'waiting' }
   /** A reviewer rejected and the workflow says the run ends there. */
-  | { kind: 'rejected'; output: unknown; attemptId?: number };
+  | { kind: 'rejected'; output: unknown; attemptId?: number }
+  /** Nobody decided by the hard deadline and the workflow says to cancel the run. */
+  | { kind: 'canceled'; output: unknown; attemptId?: number };
 
-export interface StepHandler<S extends StepSpec = StepSpec> {
+export interface StepHandler<S extends { id: string; kind: string } = StepSpec> {
   execute(step: S, run: StepRun): Promise<StepOutcome>;
 }
 

@@ -1,0 +1,79 @@
+import type { ReviewRow } from '../../review/index.js';
+import { APPROVAL, type ReviewPolicySpec, type RetrySpec } from '../../spec/index.js';
+import { judgeBoundary, type BoundaryVerdict } from '../boundary.js';
+import type { StepHandler, StepOutcome } from './step.js';
+import { actionsAfter, currentTask, openTask, outcomeOfTask, type DecisionMapping } from './step-review.js';
+
+/**
+ * The approval boundary as a step the executor inserts before a run's first action. Its output,
+ * `steps.approval`, records how the run was let through (auto, approved, edited) and why; an edit
+ * replaces the judged step's output for everything after it.
+ */
+export interface ApprovalGate {
+  id: typeof APPROVAL;
+  kind: 'approval';
+  /** The action the gate stands in front of, and its index in the file. */
+  before: string;
+  beforeIndex: number;
+  timeout: string;
+  retry: RetrySpec;
+}
+
+export function approvalGate(before: string, beforeIndex: number): ApprovalGate {
+  return { id: APPROVAL, kind: 'approval', before, beforeIndex, timeout: '30s', retry: { max_attempts: 3, backoff: '1s', max_backoff: '30s' } };
+}
+
+const defaultPolicy: ReviewPolicySpec = { due: '24h', escalate_to: [], on_deadline: 'reject', quorum: 1 };
+
+export const approvalStep: StepHandler<ApprovalGate> = {
+  async execute(gate, run) {
+    const existing = await currentTask(run, APPROVAL);
+    if (existing) return outcomeOfTask(existing, APPROVAL, 'approval', run, mapping(gate, existing));
+    const verdict = judgeBoundary(run.spec, run.scope, gate.beforeIndex);
+    const summary = summarise(verdict);
+    if (verdict.decision === 'auto') return { kind: 'completed', output: { decision: 'auto', ...summary }, next: gate.before };
+    const approval = run.spec.approval;
+    const subjectStep = run.spec.steps.find((s) => s.id === verdict.subject);
+    const review = await openTask(run, {
+      stepId: APPROVAL, kind: 'approval', reason: verdict.reason, escalated: verdict.decision === 'escalate', role: verdict.role,
+      title: approval?.review.title ?? title(verdict, gate),
+      proposed: verdict.subject === null ? null : run.scope.steps[verdict.subject] ?? null,
+      context: {
+        input: run.scope.input, steps: run.scope.steps, ...summary,
+        actions: actionsAfter(run.spec, run.spec.steps[gate.beforeIndex - 1]?.id ?? ''),
+      },
+      policy: approval?.review ?? defaultPolicy,
+      outputSchema: approval?.output_schema ?? (subjectStep?.kind === 'model' ? subjectStep.output_schema : undefined),
+    });
+    return outcomeOfTask(review, APPROVAL, 'approval', run, mapping(gate, review));
+  },
+};
+
+function summarise(verdict: BoundaryVerdict) {
+  return { by: verdict.by, reason: verdict.reason, subject: verdict.subject, confidence: verdict.confidence, exclusions: verdict.exclusions, flags: verdict.flags };
+}
+
+function title(verdict: BoundaryVerdict, gate: ApprovalGate): string {
+  if (verdict.by === 'sandbox') return `Sandbox: check the output before ${gate.before}`;
+  if (verdict.by === 'exclusion') return `Escalated: ${verdict.exclusions.join(', ')}`;
+  if (verdict.by === 'risk') return `High-risk workflow: approve before ${gate.before}`;
+  const confidence = verdict.confidence === null ? '' : ` (confidence ${verdict.confidence.toFixed(2)})`;
+  return `${verdict.decision === 'escalate' ? 'Escalated' : 'Approve'} before ${gate.before}${confidence}`;
+}
+
+/** Approve lets the run on; edit also replaces the judged output; reject (or the deadline's reject) ends the run. */
+function mapping(gate: ApprovalGate, task: ReviewRow): DecisionMapping {
+  const subject = typeof task.context?.subject === 'string' ? task.context.subject : null;
+  const decided = (review: ReviewRow, decision: string) => ({
+    decision, by: task.context?.by ?? null, reason: review.reason, subject, confidence: task.context?.confidence ?? null,
+    reviewer: review.decided_by, comment: review.comment, review: review.id,
+  });
+  return {
+    approved: (review): StepOutcome => ({ kind: 'completed', output: decided(review, review.status === 'expired' ? 'expired_approved' : 'approved'), next: gate.before }),
+    edited: (review): StepOutcome => ({
+      kind: 'completed', output: decided(review, 'edited'), next: gate.before,
+      patch: subject === null ? undefined : { [subject]: review.decided_output },
+    }),
+    rejected: (review): StepOutcome => ({ kind: 'rejected', output: decided(review, review.status === 'expired' ? 'expired' : 'rejected') }),
+  };
+}
