@@ -1,9 +1,10 @@
 import type { Db } from '../db/index.js';
-import { KeelError, coerceError, isKeelError, serializeError } from '../errors.js';
+import { KeelError, coerceError, isKeelError, serializeError, type StoredError } from '../errors.js';
 import { APPROVAL, parseDuration, type StepSpec, type WorkflowSpec } from '../spec/index.js';
 import { approvalGate, approvalStep, type ApprovalGate } from './steps/approval.js';
 import type { Faults } from './faults.js';
 import { renewLease } from './lease.js';
+import { openReconcileTask } from './reconcile.js';
 import { retryDelay } from './retry.js';
 import type { StepHandler, StepHandlers, StepOutcome, StepRun } from './steps/index.js';
 import { terminalStatusFor } from './terminal.js';
@@ -99,7 +100,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
     attempt.attempt = previous.attempt;
     attempt.startedAt = previous.started_at;
   } else if (previous?.status === 'running') {
-    const interrupted = await resolveInterrupted(deps, lease, previous, attempt);
+    const interrupted = await resolveInterrupted(deps, lease, previous, attempt, ctx);
     if (interrupted === STOP) return STOP;
     checkFirst = interrupted.checkFirst;
   }
@@ -119,7 +120,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
     const handler = (ctx.handler ?? deps.handlers[step.kind as StepSpec['kind']]) as StepHandler<StepSpec | ApprovalGate>;
     outcome = await withTimeout((signal) => handler.execute(step, Object.assign(run, { signal })), parseDuration(step.timeout), ctx.signal);
   } catch (error) {
-    await recordFailure(deps, lease, step, { ...attempt, attemptId: run.recordedAttemptId ?? openAttempt?.id }, coerceError(error));
+    await recordFailure(deps, lease, step, { ...attempt, attemptId: run.recordedAttemptId ?? openAttempt?.id }, coerceError(error), ctx);
     return STOP;
   }
   const facts: AttemptFacts = { ...attempt, attemptId: outcome.kind === 'waiting' ? undefined : outcome.attemptId ?? openAttempt?.id };
@@ -162,32 +163,45 @@ async function latestAttempts(deps: ExecutorDeps, runId: string): Promise<Map<st
  * follows the delivery class: `unsafe` stops the run for a person (never silently repeated).
  */
 async function resolveInterrupted(
-  deps: ExecutorDeps, lease: Lease, previous: AttemptRow, attempt: AttemptFacts,
+  deps: ExecutorDeps, lease: Lease, previous: AttemptRow, attempt: AttemptFacts, run: { claimed: RunRow; spec: WorkflowSpec },
 ): Promise<typeof STOP | { checkFirst: boolean }> {
   const lost = serializeError(new Error('the worker running this attempt stopped before finishing it'));
   await interruptAttempt(deps.db, lease, previous.id, { ...lost, code: 'internal', retriable: true });
   if (previous.effect !== 'started') return { checkFirst: false };
   if (previous.delivery === 'unsafe') {
-    await endRun(deps.db, lease, attempt, 'outcome_unknown', {
-      error: {
-        code: 'outcome_unknown', retriable: false,
-        message: `Step ${previous.step_id} had started an unsafe action when its worker stopped; it may or may not have taken effect.`,
-        hint: 'Check the target system, then reconcile the run (it is never repeated automatically).',
-      },
-    });
+    await stopUnknown(deps, lease, attempt, {
+      code: 'outcome_unknown', retriable: false,
+      message: `Step ${previous.step_id} had started an unsafe action when its worker stopped; it may or may not have taken effect.`,
+      hint: 'Check the target system, then reconcile the run in the review queue (it is never repeated automatically).',
+    }, run);
     return STOP;
   }
   return { checkFirst: previous.delivery === 'check-then-act' };
 }
 
-async function recordFailure(deps: ExecutorDeps, lease: Lease, step: StepSpec | ApprovalGate, attempt: AttemptFacts, error: KeelError): Promise<void> {
+async function recordFailure(
+  deps: ExecutorDeps, lease: Lease, step: StepSpec | ApprovalGate, attempt: AttemptFacts, error: KeelError, run: { claimed: RunRow; spec: WorkflowSpec },
+): Promise<void> {
   if (error.code === 'fenced') return;
   const stored = serializeError(error);
   if (error.retriable && attempt.attempt < step.retry.max_attempts) {
     await scheduleRetry(deps.db, lease, attempt, stored, retryDelay(step.retry, attempt.attempt, error.retryAfterMs));
     return;
   }
-  await endRun(deps.db, lease, attempt, terminalStatusFor(error.code), { error: stored });
+  const status = terminalStatusFor(error.code);
+  if (status === 'outcome_unknown') await stopUnknown(deps, lease, attempt, stored, run);
+  else await endRun(deps.db, lease, attempt, status, { error: stored });
+}
+
+/**
+ * The run stops in outcome_unknown and a person is asked to reconcile it (src/engine/reconcile.ts).
+ * The task is opened first (once per run and step), so a crash in between leaves a task, never a
+ * stopped run nobody is asked about; the sweeper wakes the run if its task is decided meanwhile.
+ */
+async function stopUnknown(deps: ExecutorDeps, lease: Lease, attempt: AttemptFacts, error: StoredError, run: { claimed: RunRow; spec: WorkflowSpec }): Promise<void> {
+  const step = run.spec.steps.find((s) => s.id === attempt.stepId);
+  if (step?.kind === 'action') await openReconcileTask(deps.db, run.claimed, step, error);
+  await endRun(deps.db, lease, attempt, 'outcome_unknown', { error });
 }
 
 function crashLoopError(run: RunRow) {

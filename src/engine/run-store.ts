@@ -96,11 +96,14 @@ export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<R
   return r.rows;
 }
 
-/** Puts a waiting run back in the queue (a review was decided) and wakes the workers. */
+/**
+ * Puts a run waiting for a person back in the queue (a review was decided, or an unknown outcome
+ * was reconciled) and wakes the workers.
+ */
 export async function wakeRun(tx: Queryable, runId: string): Promise<boolean> {
   const r = await tx.query(
     `UPDATE runs SET status = 'queued', wait_reason = NULL, available_at = now(), updated_at = now()
-     WHERE id = $1 AND status = 'waiting'`,
+     WHERE id = $1 AND status IN ('waiting', 'outcome_unknown')`,
     [runId],
   );
   if (r.rowCount > 0) await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
