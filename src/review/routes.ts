@@ -125,7 +125,7 @@ export function registerReviewRoutes(app: ApiApp, db: Db, wake: WakeRun): void {
     request: {
       body: { content: { 'application/json': { schema: z.object({ workflow: z.string().optional(), minutes: z.number().positive().max(1440).optional() }) } }, required: false },
     },
-    responses: { 200: jsonBody(z.object({ review: reviewSchema.nullable() }), 'The claimed task, or null when the queue is empty'), ...problems(422) },
+    responses: { 200: jsonBody(z.object({ review: z.union([reviewSchema, z.null()]) }), 'The claimed task, or null when the queue is empty'), ...problems(422) },
   }), async (c) => {
     const body = (c.req.valid('json') ?? {}) as { workflow?: string; minutes?: number };
     const access = c.get('access');
