@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
 import { getVersionById, getWorkflow } from '../registry/index.js';
+import { APPROVAL, autoThreshold } from '../spec/index.js';
 import { suggestThreshold, type BoundMethod } from './calibration.js';
 
 /** Fewest scored decisions (and accepted cases at the threshold) a suggestion rests on. */
@@ -108,10 +109,16 @@ export async function suggestBoundary(db: Queryable, input: BoundarySuggestInput
 interface StepLike { id?: unknown; kind?: unknown; min_confidence?: unknown }
 
 /**
- * The `min_confidence` a definition sets: of the named step, or of the first classify or model
- * step that has one. Read loosely (a stored definition is whatever the format was when deployed).
+ * The threshold a definition sets: the approval boundary's `confidence >= X` rule (step
+ * `approval`), else the `min_confidence` of the named step, or of the first classify or model step
+ * that has one. Read loosely (a stored definition is whatever the format was when deployed).
  */
 export function configuredThreshold(definition: unknown, step?: string): { step: string; min_confidence: number } | undefined {
+  if (step === undefined || step === APPROVAL) {
+    const rule = autoThreshold((definition as { approval?: { rules?: unknown } } | null)?.approval?.rules);
+    if (rule) return { step: APPROVAL, min_confidence: rule.threshold };
+    if (step === APPROVAL) return undefined;
+  }
   const steps = (definition as { steps?: unknown } | null)?.steps;
   if (!Array.isArray(steps)) return undefined;
   const candidates = (steps as StepLike[]).filter((s) => typeof s === 'object' && s !== null && typeof s.id === 'string');

@@ -56,3 +56,4 @@ export { END, successors } from './graph.js';
 export { locate, formatPath, type PathSegment, type SourcePosition } from './locate.js';
 export { closest } from './suggest.js';
 export { APPROVAL } from './semantic.js';
+export { autoThreshold, thresholdCondition } from './approval-threshold.js';

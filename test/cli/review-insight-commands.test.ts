@@ -157,5 +157,15 @@ steps:
     expect(wrong.code).toBe(1);
     expect(wrong.err).toEqual([`error: ${other} defines workflow "other", not scored; nothing changed`]);
     expect(await readFile(other, 'utf8')).toBe(scored.replace('id: scored', 'id: other'));
+
+    // A file whose boundary says `confidence >= X` gets that rule rewritten, not a step's min_confidence.
+    const bounded = join(server.dir, 'bounded.yaml');
+    await writeFile(bounded, `${scored}approval:\n  rules:\n    - when: confidence >= 0.8 # from the last calibration\n      then: auto\n`);
+    const rewritten = await keel('boundary', 'suggest', 'scored', '--precision', '0.9', '--apply', bounded);
+    expect(rewritten.code, rewritten.stdout + rewritten.stderr).toBe(0);
+    expect(rewritten.out).toContain(`${bounded}: approval rule 0 0.8 -> 0.9`);
+    const after = await readFile(bounded, 'utf8');
+    expect(after).toContain('when: confidence >= 0.9 # from the last calibration');
+    expect(after).toContain('min_confidence: 0.5 # raised once reviews show it is safe');
   });
 });

@@ -135,6 +135,17 @@ describe.each(testDatabases())('boundary suggestion on $name', (database) => {
     expect(configuredThreshold({ steps: 'broken' })).toBeUndefined();
   });
 
+  it('reads the approval boundary\'s `confidence >= X` auto rule first, as step approval', () => {
+    const definition = {
+      steps: [{ id: 'c', kind: 'classify', min_confidence: 0.3 }],
+      approval: { rules: [{ when: 'output.x == 1', then: 'review' }, { when: 'confidence >= 0.94', then: 'auto' }] },
+    };
+    expect(configuredThreshold(definition)).toEqual({ step: 'approval', min_confidence: 0.94 });
+    expect(configuredThreshold(definition, 'approval')).toEqual({ step: 'approval', min_confidence: 0.94 });
+    expect(configuredThreshold(definition, 'c')).toEqual({ step: 'c', min_confidence: 0.3 });
+    expect(configuredThreshold({ ...definition, approval: { rules: [{ when: 'confidence >= 0.94', then: 'review' }] } }, 'approval')).toBeUndefined();
+  });
+
   it('serves the suggestion over HTTP as its contract says', async () => {
     const app = withToken(testHttpApp(db), (await createTestIdentity(db)).token);
     const api = await contractChecker(app);

@@ -18,7 +18,7 @@ export const boundarySuggestCommand: CommandSpec = {
     precision: { type: 'string', value: 'P', description: 'target precision of what goes straight through, between 0 and 1 (e.g. 0.98)' },
     step: { type: 'string', value: 'ID', description: 'the step whose threshold to suggest (default: every review; applied to the configured or first classify/model step)' },
     confidence: { type: 'string', value: 'C', description: 'confidence of the precision lower bound (default 0.95)' },
-    apply: { type: 'string', value: 'FILE', description: "write the threshold as the step's min_confidence in FILE and deploy it as a new version" },
+    apply: { type: 'string', value: 'FILE', description: "write the threshold into FILE (the approval boundary's 'confidence >= X' rule, else the step's min_confidence) and deploy it as a new version" },
     stage: { type: 'string', value: 'S', description: `with --apply, the stage to point at the new version (${stageNames.join('|')}; default testing)` },
   },
   args: { min: 1, max: 1 },
@@ -43,7 +43,7 @@ export const boundarySuggestCommand: CommandSpec = {
       ctx.io.err(`error: no threshold to apply; ${file} is unchanged`);
       return exitCodes.error;
     }
-    return apply(ctx, { file, workflow, step: ctx.string('step') ?? s.current?.step, threshold: s.threshold, stage, suggestion: s });
+    return apply(ctx, { file, workflow, step: ctx.string('step'), currentStep: s.current?.step, threshold: s.threshold, stage, suggestion: s });
   },
 };
 
@@ -78,7 +78,9 @@ export function suggestionLines(s: BoundarySuggestion): string[] {
 interface Apply {
   file: string;
   workflow: string;
+  /** The step named with --step; without it the file's boundary rule, else the step the deployed version thresholds. */
   step: string | undefined;
+  currentStep: string | undefined;
   threshold: number;
   stage: (typeof stageNames)[number];
   suggestion: BoundarySuggestion;
@@ -102,19 +104,23 @@ async function apply(ctx: CommandContext, a: Apply): Promise<number> {
     ctx.io.err(`error: ${a.file} defines workflow ${JSON.stringify(doc.get('id'))}, not ${a.workflow}; nothing changed`);
     return exitCodes.error;
   }
-  const steps = doc.get('steps');
-  const items = isSeq(steps) ? steps.items.filter((i): i is YAMLMap => isMap(i)) : [];
-  const thresholded = (i: YAMLMap) => i.get('kind') === 'classify' || i.get('kind') === 'model';
-  const target = a.step !== undefined ? items.find((i) => i.get('id') === a.step) : items.find(thresholded);
-  if (!target || !thresholded(target)) {
-    ctx.io.err(a.step !== undefined
-      ? `error: ${a.file} has no classify or model step ${a.step}; nothing changed`
-      : `error: ${a.file} has no classify or model step to put the threshold on; nothing changed`);
-    return exitCodes.error;
+  const { autoThreshold, thresholdCondition } = await import('../../spec/index.js');
+  const rules = doc.getIn(['approval', 'rules']);
+  const rule = a.step === undefined || a.step === 'approval' ? autoThreshold((rules as { toJSON?: () => unknown } | undefined)?.toJSON?.()) : undefined;
+  let changed: { where: string; before: unknown };
+  if (rule) {
+    // The boundary's own threshold rule is rewritten in place; no step's min_confidence is touched.
+    changed = { where: `approval rule ${rule.index}`, before: rule.threshold };
+    doc.setIn(['approval', 'rules', rule.index, 'when'], thresholdCondition(a.threshold));
+  } else {
+    const target = thresholdStep(doc, a.step ?? (a.currentStep === 'approval' ? undefined : a.currentStep));
+    if (typeof target === 'string') {
+      ctx.io.err(`error: ${a.file} ${target}; nothing changed`);
+      return exitCodes.error;
+    }
+    changed = { where: `step ${String(target.get('id'))} min_confidence`, before: target.get('min_confidence') };
+    target.set('min_confidence', a.threshold);
   }
-  const stepId = String(target.get('id'));
-  const before = target.get('min_confidence');
-  target.set('min_confidence', a.threshold);
   const source = doc.toString();
   await writeFile(a.file, source);
   let r: DeployResult;
@@ -123,17 +129,27 @@ async function apply(ctx: CommandContext, a: Apply): Promise<number> {
   } catch (error) {
     if (!(error instanceof ApiProblem)) throw error;
     printProblem(ctx.io, ctx.json, error.problem);
-    ctx.io.err(`${a.file} now sets min_confidence ${a.threshold} on step ${stepId} but was not deployed; fix it and run keel deploy ${a.file}`);
+    ctx.io.err(`${a.file} now sets ${changed.where} to ${a.threshold} but was not deployed; fix it and run keel deploy ${a.file}`);
     return ['invalid_workflow', 'invalid_input'].includes(error.problem.code) ? exitCodes.invalid : exitCodes.error;
   }
   if (ctx.json) {
-    printJson(ctx.io, { suggestion: a.suggestion, applied: { file: a.file, step: stepId, before: before ?? null, min_confidence: a.threshold }, deploy: r });
+    printJson(ctx.io, { suggestion: a.suggestion, applied: { file: a.file, where: changed.where, before: changed.before ?? null, threshold: a.threshold }, deploy: r });
     return exitCodes.ok;
   }
-  ctx.io.out(`${a.file}: step ${stepId} min_confidence ${before ?? '(none)'} -> ${a.threshold}`);
+  ctx.io.out(`${a.file}: ${changed.where} ${changed.before ?? '(none)'} -> ${a.threshold}`);
   const v = `${r.workflow.id} v${r.version.number} (${r.version.id})`;
   ctx.io.out(r.version_created ? `stored new version ${v}` : `version unchanged: ${v} has the same content`);
   ctx.io.out(r.deployment_changed ? `${a.stage} now points at v${r.version.number}` : `${a.stage} unchanged: already points at v${r.version.number}`);
   if (a.stage !== 'production') ctx.io.out(`production is unchanged; promote with keel point ${a.workflow} --stage production --version ${r.version.number}`);
   return exitCodes.ok;
+}
+
+/** The classify or model step to put a min_confidence on, or why there is none. */
+function thresholdStep(doc: ReturnType<typeof parseDocument>, step: string | undefined): YAMLMap | string {
+  const steps = doc.get('steps');
+  const items = isSeq(steps) ? steps.items.filter((i): i is YAMLMap => isMap(i)) : [];
+  const thresholded = (i: YAMLMap) => i.get('kind') === 'classify' || i.get('kind') === 'model';
+  const target = step !== undefined ? items.find((i) => i.get('id') === step) : items.find(thresholded);
+  if (target && thresholded(target)) return target;
+  return step !== undefined ? `has no classify or model step ${step}` : 'has no approval threshold rule and no classify or model step to put the threshold on';
 }
