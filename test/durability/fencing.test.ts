@@ -136,8 +136,9 @@ describe.skipIf(!postgresTestUrl)('a worker process stopped past its lease, on p
 
     expect(target.effects).toHaveLength(1);
     expect(await snapshot(db, runId)).toEqual(before);
-    const stale = await db.query(`SELECT 1 FROM step_attempts WHERE lease_token = $1`, [token]);
-    expect(stale.rows).toEqual([]);
+    // Its only row is the approval boundary's verdict, written while it still held the lease.
+    const stale = await db.query<{ step_id: string }>(`SELECT step_id FROM step_attempts WHERE lease_token = $1`, [token]);
+    expect(stale.rows).toEqual([{ step_id: 'approval' }]);
   });
 
   it('writes nothing when it wakes up after its call, so the run stays in outcome_unknown', async () => {
@@ -147,7 +148,7 @@ describe.skipIf(!postgresTestUrl)('a worker process stopped past its lease, on p
     await takeOver(runId, 'outcome_unknown');
     const before = await snapshot(db, runId);
     const own = before.attempts.filter((a) => a.lease_token === token);
-    expect(own.map((a) => [a.step_id, a.status, a.effect])).toEqual([['post', 'interrupted', 'started']]);
+    expect(own.map((a) => [a.step_id, a.status, a.effect])).toEqual([['approval', 'succeeded', null], ['post', 'interrupted', 'started']]);
 
     await resume(child);
 
