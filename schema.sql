@@ -213,6 +213,17 @@ CREATE TABLE model_calls (
 CREATE INDEX model_calls_run ON public.model_calls USING btree (run_id, step_id, id);
 CREATE INDEX model_calls_workflow_day ON public.model_calls USING btree (workflow_id, created_at);
 
+CREATE TABLE notification_targets (
+  name text NOT NULL,
+  kind text NOT NULL,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  roles text[] NOT NULL DEFAULT '{}'::text[],
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT notification_targets_kind_check CHECK ((kind = 'webhook'::text)),
+  CONSTRAINT notification_targets_pkey PRIMARY KEY (name)
+);
+
 CREATE TABLE review_comments (
   id bigint NOT NULL DEFAULT nextval('review_comments_id_seq'::regclass),
   review_id text NOT NULL,
@@ -301,6 +312,7 @@ CREATE INDEX reviews_open_deadline ON public.reviews USING btree (deadline_at) W
 CREATE INDEX reviews_open_due ON public.reviews USING btree (due_at) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
 CREATE UNIQUE INDEX reviews_open_per_step ON public.reviews USING btree (run_id, step_id) WHERE (retired_at IS NULL);
 CREATE INDEX reviews_queue ON public.reviews USING btree (priority DESC, due_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
+CREATE INDEX reviews_run ON public.reviews USING btree (run_id) WHERE (run_id IS NOT NULL);
 CREATE INDEX reviews_workflow_decided ON public.reviews USING btree (workflow_id, decided_at) WHERE (decided_at IS NOT NULL);
 
 CREATE TABLE runs (
