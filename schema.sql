@@ -312,6 +312,8 @@ CREATE INDEX reviews_open_deadline ON public.reviews USING btree (deadline_at) W
 CREATE INDEX reviews_open_due ON public.reviews USING btree (due_at) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
 CREATE UNIQUE INDEX reviews_open_per_step ON public.reviews USING btree (run_id, step_id) WHERE (retired_at IS NULL);
 CREATE INDEX reviews_queue ON public.reviews USING btree (priority DESC, due_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
+CREATE INDEX reviews_queue_person ON public.reviews USING btree (assigned_to, priority DESC, due_at, id) WHERE ((status = ANY (ARRAY['pending'::text, 'escalated'::text])) AND (assigned_to IS NOT NULL));
+CREATE INDEX reviews_queue_role ON public.reviews USING btree (assigned_role, priority DESC, due_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]));
 CREATE INDEX reviews_run ON public.reviews USING btree (run_id) WHERE (run_id IS NOT NULL);
 CREATE INDEX reviews_workflow_decided ON public.reviews USING btree (workflow_id, decided_at) WHERE (decided_at IS NOT NULL);
 

@@ -11,7 +11,7 @@ import { benchDir, repoDir } from './lib/databases.js';
 import { describeMachine } from './lib/machine.js';
 import { loadResults, table, type BenchResult } from './lib/results.js';
 
-interface Bench { name: string; script: string; env?: Record<string, string>; results: string[] }
+interface Bench { name: string; script: string; env?: Record<string, string>; results: string[]; /** Time limit when longer than the default. */ limitMs?: number }
 
 /** In order: graphile-compare reuses the best PostgreSQL concurrency found by throughput-postgres. */
 const benches: Bench[] = [
@@ -27,6 +27,7 @@ const benches: Bench[] = [
   { name: 'audit-append', script: 'audit-append.ts', results: ['audit-append'] },
   { name: 'classifier', script: 'classifier.ts', results: ['classifier'] },
   { name: 'calibration', script: 'calibration.ts', results: ['calibration'] },
+  { name: 'review-claims', script: 'review-claims.ts', results: ['review-claims'], limitMs: 720_000 },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');
@@ -40,10 +41,11 @@ function runBench(b: Bench): Promise<{ ok: boolean; ms: number }> {
     const proc = spawn(process.execPath, ['--import', 'tsx', join(benchDir, b.script)], {
       cwd: repoDir, env: { ...process.env, ...b.env }, stdio: 'inherit',
     });
+    const limit = Math.max(limitMs, b.limitMs ?? 0);
     const timer = setTimeout(() => {
-      console.error(`${b.name} ran over ${limitMs} ms; stopping it (pid ${proc.pid})`);
+      console.error(`${b.name} ran over ${limit} ms; stopping it (pid ${proc.pid})`);
       proc.kill('SIGKILL');
-    }, limitMs);
+    }, limit);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ ok: code === 0, ms: Date.now() - t0 });

@@ -46,7 +46,7 @@ export async function describeMachine(): Promise<Machine> {
     const c = new pg.Client({ connectionString: postgresBaseUrl });
     await c.connect();
     postgres = (await c.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
-    const names = ['fsync', 'synchronous_commit', 'wal_sync_method', 'shared_buffers', 'max_connections', 'commit_delay'];
+    const names = ['fsync', 'synchronous_commit', 'wal_sync_method', 'shared_buffers', 'max_connections', 'commit_delay', 'autovacuum'];
     const s = await c.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1) ORDER BY name`, [names],
     );

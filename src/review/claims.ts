@@ -38,6 +38,31 @@ export interface ClaimNextInput {
   minutes?: number;
 }
 
+/** Free, open tasks of the workflows a person may see; `$1` the actor, `$4` the workflow ids or null. */
+const free = `status IN ('pending', 'escalated') AND (claimed_until IS NULL OR claimed_until <= now())
+  AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))`;
+const urgentFirst = 'ORDER BY priority DESC, due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED';
+
+/**
+ * For a person with roles: the most urgent free task of each role (its own index), and of those
+ * assigned to them by name, then the most urgent of these few. One queue scan per role keeps a
+ * claim fast when the head of the queue belongs to roles the person does not hold.
+ */
+const claimForRoles = `
+  WITH by_role AS (
+         SELECT c.id, c.priority, c.due_at FROM unnest($3::text[]) AS r(role) CROSS JOIN LATERAL (
+           SELECT id, priority, due_at FROM reviews WHERE assigned_role = r.role AND ${free} ${urgentFirst}) c),
+       by_name AS (SELECT id, priority, due_at FROM reviews WHERE assigned_to = $1 AND ${free} ${urgentFirst})
+  UPDATE reviews SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
+   WHERE id = (SELECT id FROM (SELECT * FROM by_role UNION ALL SELECT * FROM by_name) candidates ORDER BY priority DESC, due_at, id LIMIT 1)
+  RETURNING *`;
+
+/** For an admin (any role): the head of the whole queue. */
+const claimAny = `
+  UPDATE reviews SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
+   WHERE id = (SELECT id FROM reviews WHERE $3::text[] IS NULL AND ${free} ${urgentFirst})
+  RETURNING *`;
+
 /**
  * Claims the most urgent free task for a person: highest priority, then the soonest due. One
  * statement; `SKIP LOCKED` lets many people pull from the queue at once without waiting on each
@@ -46,18 +71,7 @@ export interface ClaimNextInput {
 export async function claimNextReview(db: Db, input: ClaimNextInput): Promise<ReviewRow | undefined> {
   const minutes = checkMinutes(input.minutes);
   return db.transaction(async (tx) => {
-    const r = await tx.query<ReviewRow>(
-      `UPDATE reviews SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
-        WHERE id = (
-          SELECT id FROM reviews
-           WHERE status IN ('pending', 'escalated') AND (claimed_until IS NULL OR claimed_until <= now())
-             AND ($3::text[] IS NULL OR assigned_role = ANY($3::text[]) OR assigned_to = $1)
-             AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))
-           ORDER BY priority DESC, due_at, id
-           LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-      [input.actor, minutes * 60, input.roles, input.workflowIds ?? null],
-    );
+    const r = await tx.query<ReviewRow>(input.roles === null ? claimAny : claimForRoles, [input.actor, minutes * 60, input.roles, input.workflowIds ?? null]);
     const claimed = r.rows[0];
     if (!claimed) return undefined;
     await recordAudit(tx, {

@@ -31,6 +31,14 @@ ALTER TABLE reviews ADD COLUMN external_ref text;
 ALTER TABLE reviews ADD COLUMN callback_url text;
 
 CREATE INDEX reviews_queue ON reviews (priority DESC, due_at, id) WHERE status IN ('pending', 'escalated');
+-- A person pulls from the queues of their roles and their own: one index scan each (claims.ts).
+CREATE INDEX reviews_queue_role ON reviews (assigned_role, priority DESC, due_at, id) WHERE status IN ('pending', 'escalated');
+CREATE INDEX reviews_queue_person ON reviews (assigned_to, priority DESC, due_at, id)
+  WHERE status IN ('pending', 'escalated') AND assigned_to IS NOT NULL;
+-- Decided tasks stay forever, so a 20 % scale factor would let dead queue entries grow with history;
+-- vacuum after a fixed number instead (claims walk past dead index entries until then). Free space
+-- on each page lets a claim's update stay HOT instead of adding a second queue entry.
+ALTER TABLE reviews SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000, fillfactor = 90);
 CREATE INDEX reviews_open_deadline ON reviews (deadline_at) WHERE status IN ('pending', 'escalated');
 CREATE INDEX reviews_workflow_decided ON reviews (workflow_id, decided_at) WHERE decided_at IS NOT NULL;
 CREATE UNIQUE INDEX reviews_external_ref ON reviews (workflow_id, external_ref) WHERE external_ref IS NOT NULL;
