@@ -92,6 +92,12 @@ export class Access {
     return false;
   }
 
+  /** The workflows where this person may do `permission`: all of them, or the listed ids. */
+  workflowsWhere(permission: Permission): 'all' | string[] {
+    if (this.can(permission)) return 'all';
+    return [...this.perWorkflow.keys()].filter((id) => this.can(permission, id));
+  }
+
   /** The workflows this person may see: all of them, or the listed ids. */
   visibleWorkflows(): 'all' | string[] {
     if (this.can('workflows:read')) return 'all';

@@ -15,6 +15,8 @@ export interface RequestAccess {
   require(permission: string, workflowId?: string): void;
   /** Every workflow (`all`) or the ids this person may see; lists filter by it. */
   visibleWorkflows(): 'all' | string[];
+  /** The workflows where this person may do `permission` (`all`, or the ids). */
+  workflowsWhere(permission: string): 'all' | string[];
   /** The roles this person works review tasks for on one workflow; `all` for an admin or the local CLI. */
   reviewRolesOn(workflowId: string): 'all' | string[];
   /** The roles this person works review tasks for anywhere (the queue they pull from). */

@@ -8,6 +8,8 @@ export interface BulkApproveInput {
   comment?: string;
   /** The roles the actor works tasks for on a workflow (see Access.reviewRolesOn). */
   rolesOn(workflowId: string): 'all' | readonly string[];
+  /** Whether the actor may decide the workflow's reviews at all; a task elsewhere answers as unknown. */
+  mayDecide(workflowId: string): boolean;
 }
 
 export interface BulkResult {
@@ -33,7 +35,7 @@ export async function bulkApprove(db: Db, input: BulkApproveInput, wake: WakeRun
   const results: BulkResult[] = [];
   for (const id of input.ids) {
     const task = byId.get(id);
-    if (!task) {
+    if (!task || !input.mayDecide(task.workflow_id)) {
       results.push({ id, ok: false, error: { code: 'not_found', message: `No review ${id}.` } });
     } else if (task.risk !== 'low' || task.status === 'escalated') {
       const why = task.risk !== 'low' ? `its workflow ${task.workflow_id} is ${task.risk} risk` : 'it was escalated';

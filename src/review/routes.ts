@@ -111,11 +111,11 @@ export function registerReviewRoutes(app: ApiApp, db: Db, wake: WakeRun): void {
   }), async (c) => {
     const body = c.req.valid('json');
     const access = c.get('access');
-    const visible = visibleWorkflowIds(c);
-    // A task the person may not decide is refused like any other, never silently skipped.
+    // A task of a workflow the person may not decide is refused like any other, never silently skipped.
     const results = await bulkApprove(db, {
       ids: body.ids, actor: c.get('actor'), comment: body.comment,
-      rolesOn: (workflowId) => (access.can('reviews:decide', workflowId) && (!visible || visible.includes(workflowId)) ? access.reviewRolesOn(workflowId) : []),
+      mayDecide: (workflowId) => access.can('reviews:decide', workflowId),
+      rolesOn: (workflowId) => access.reviewRolesOn(workflowId),
     }, wake);
     return sendJson(c, { results });
   });
@@ -130,8 +130,10 @@ export function registerReviewRoutes(app: ApiApp, db: Db, wake: WakeRun): void {
     const body = (c.req.valid('json') ?? {}) as { workflow?: string; minutes?: number };
     const access = c.get('access');
     const roles = access.reviewRoles();
-    const visible = visibleWorkflowIds(c);
-    const workflowIds = body.workflow ? [body.workflow].filter((w) => !visible || visible.includes(w)) : visible;
+    // Only tasks the person could decide: claiming one elsewhere would only keep it from others.
+    const deciding = access.workflowsWhere('reviews:decide');
+    const allowed = deciding === 'all' ? undefined : deciding;
+    const workflowIds = body.workflow ? [body.workflow].filter((w) => !allowed || allowed.includes(w)) : allowed;
     const review = await claimNextReview(db, { actor: c.get('actor'), roles: roles === 'all' ? null : roles, workflowIds: workflowIds ?? null, minutes: body.minutes });
     return sendJson(c, { review: review ? publicReview(review) : null });
   });

@@ -4,11 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.js';
 import { startRun } from '../../src/engine/index.js';
+import { createToken, setWorkflowMember } from '../../src/auth/index.js';
 import { listReviews } from '../../src/review/index.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
 import { deploy, testEngine, waitForRun } from '../support/harness.js';
-import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
+import { accessOf, createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 
 const workflow = (id: string, risk: string, assign = 'reviewer', priority = 'normal') => `
 id: ${id}
@@ -106,5 +107,27 @@ describe.each(testDatabases())('the review queue over HTTP on $name', (database)
     const audited = await db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE action = 'review:decided' ORDER BY id`);
     expect(audited.rows.map((e) => e.subject_id)).toEqual([a, b]);
     await reviewer.call('POST', '/api/reviews/bulk-approve', '/api/reviews/bulk-approve', { ids: [] }, 422);
+  });
+
+  it('gives a viewer who reviews one workflow only that workflow\'s tasks, to claim or to approve in bulk', async () => {
+    await deploy(db, workflow('low-two', 'low'));
+    const theirs = await waiting('low-one');
+    const elsewhere = await waiting('low-two');
+    const urgentElsewhere = await waiting('urgent-one');
+    // A global viewer sees every workflow and, as a reviewer of low-one, works the reviewer queue there only.
+    const person = await createTestIdentity(db, ['viewer']);
+    await setWorkflowMember(db, 'low-one', { kind: 'user', member: person.email, role: 'reviewer' }, true, 'test');
+    // A token made now carries what the membership gives (a token's scopes are fixed when it is made).
+    const { secret } = await createToken(db, await accessOf(db, person), { name: 'member', scopes: ['reviews:read', 'reviews:decide', 'workflows:read'] });
+    const scoped = await contractChecker(withToken(testHttpApp(db), secret));
+    const next = await scoped.call('POST', '/api/reviews/next', '/api/reviews/next', {}, 200);
+    expect(next.body.review).toMatchObject({ id: theirs });
+    expect((await scoped.call('POST', '/api/reviews/next', '/api/reviews/next', {}, 200)).body.review).toBeNull();
+    const bulk = await scoped.call('POST', '/api/reviews/bulk-approve', '/api/reviews/bulk-approve', { ids: [elsewhere, urgentElsewhere] }, 200);
+    expect(bulk.body.results).toEqual([
+      { id: elsewhere, ok: false, error: { code: 'not_found', message: `No review ${elsewhere}.` } },
+      { id: urgentElsewhere, ok: false, error: { code: 'not_found', message: `No review ${urgentElsewhere}.` } },
+    ]);
+    expect((await listReviews(db, { state: 'open', workflowId: 'low-two' }))).toHaveLength(1);
   });
 });
