@@ -2,7 +2,7 @@ import type { Db } from '../db/index.js';
 import { verifyWebhook } from '../connectors/index.js';
 import { KeelError, type FieldProblem } from '../errors.js';
 import { resolveDeployment, type Stage, type VersionRow } from '../registry/index.js';
-import { compileJsonSchema } from '../spec/index.js';
+import { compileJsonSchema, validationProblems } from '../spec/index.js';
 import { insertRun, type CreatedRun } from './run-store.js';
 import type { TriggerKind } from './types.js';
 
@@ -27,10 +27,7 @@ export function checkInput(version: VersionRow, input: unknown): void {
     validators.set(version.id, validate);
   }
   if (!validate || validate(input)) return;
-  const problems: FieldProblem[] = (validate.errors ?? []).map((e) => {
-    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return { path: `input${(e.instancePath + missing).replaceAll('/', '.')}`, message: e.message ?? 'is invalid' };
-  });
+  const problems: FieldProblem[] = validationProblems(validate, 'input');
   throw new KeelError('invalid_input', `The event does not match the input contract of ${version.workflow_id}.`, {
     problems, hint: 'Send a payload that matches the workflow\'s `input` schema; nothing was stored.',
   });

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { diffValues } from '../diff.js';
 import { KeelError } from '../errors.js';
-import { compileJsonSchema } from '../spec/index.js';
+import { compileJsonSchema, validationProblems } from '../spec/index.js';
 import { claimedByOther } from './claims.js';
 import { queueReviewEvent } from './events.js';
 import { getReview, newReviewId } from './store.js';
@@ -169,10 +169,7 @@ function checkEdit(review: ReviewRow, output: unknown): void {
   if (!review.output_schema) return;
   const validate = compileJsonSchema(review.output_schema);
   if (validate(output)) return;
-  const problems = (validate.errors ?? []).map((e) => {
-    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return { path: `output${(e.instancePath + missing).replaceAll('/', '.')}`, message: e.message ?? 'is invalid' };
-  });
+  const problems = validationProblems(validate, 'output');
   throw new KeelError('invalid_input', `The edited output does not match the output schema of ${review.step_id ?? 'the task'}.`, {
     problems, hint: 'Correct the named fields; nothing was decided.',
   });

@@ -1,8 +1,9 @@
+import { reviewEventNames } from '../config/index.js';
 import type { Queryable } from '../db/index.js';
 import { priorities, type ReviewRow } from './types.js';
 
-/** What happened to a review task; each is announced to the notification targets that listen for it. */
-export const reviewEvents = ['review:created', 'review:escalated', 'review:expired', 'review:decided'] as const;
+/** What happened to a review task; each is announced to the notification targets that listen for it (config names them). */
+export const reviewEvents = reviewEventNames;
 export type ReviewEvent = (typeof reviewEvents)[number];
 
 /** The NOTIFY channel that wakes the delivery loop when messages are queued. */
@@ -16,22 +17,22 @@ export const reviewDeliveriesChannel = 'keel_review_deliveries';
  */
 export async function queueReviewEvent(tx: Queryable, review: ReviewRow, event: ReviewEvent): Promise<void> {
   const payload = JSON.stringify({ type: event, timestamp: new Date().toISOString(), data: publicReviewEvent(review) });
-  await tx.query(
+  const notified = await tx.query(
     `INSERT INTO review_deliveries (review_id, kind, event, url, payload)
      SELECT $1, 'notification', $2, url, $3::jsonb FROM notification_targets
       WHERE $2 = ANY(events) AND (roles = '{}' OR $4::text = ANY(roles))`,
     [review.id, event, payload, review.assigned_role],
   );
-  if (event === 'review:decided' || event === 'review:expired') {
-    if (review.callback_url) {
-      await tx.query(
-        `INSERT INTO review_deliveries (review_id, kind, event, url, payload) VALUES ($1, 'callback', $2, $3, $4::jsonb)`,
-        [review.id, event, review.callback_url, payload],
-      );
-    }
+  let queued = notified.rowCount > 0;
+  if ((event === 'review:decided' || event === 'review:expired') && review.callback_url) {
+    await tx.query(
+      `INSERT INTO review_deliveries (review_id, kind, event, url, payload) VALUES ($1, 'callback', $2, $3, $4::jsonb)`,
+      [review.id, event, review.callback_url, payload],
+    );
+    queued = true;
   }
-  // Delivered at commit: the delivery loop wakes at once instead of at its next poll.
-  await tx.query(`SELECT pg_notify('${reviewDeliveriesChannel}', '')`);
+  // Delivered at commit: the delivery loop wakes at once instead of at its next poll. Nothing queued, nothing to wake.
+  if (queued) await tx.query(`SELECT pg_notify('${reviewDeliveriesChannel}', '')`);
 }
 
 const decisionOf: Partial<Record<ReviewRow['status'], 'approve' | 'edit' | 'reject'>> = { approved: 'approve', edited: 'edit', rejected: 'reject' };

@@ -4,7 +4,7 @@
 import { recordAudit } from '../audit/index.js';
 import type { Db, Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
-import { compileJsonSchema, parseDuration } from '../spec/index.js';
+import { compileJsonSchema, parseDuration, validationProblems } from '../spec/index.js';
 import { queueReviewEvent } from './events.js';
 import { taskClock } from './policy.js';
 import { newReviewId } from './store.js';
@@ -129,7 +129,7 @@ function checkOutputSchema(schema: Record<string, unknown> | undefined, proposed
   }
   // The proposal is what an approve sends back: it must already be an output the caller accepts.
   if (!validate(proposed)) {
-    throw invalid('body.proposed', `does not match output_schema: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ')}`);
+    throw new KeelError('invalid_input', 'The request proposed is invalid: it does not match output_schema.', { problems: validationProblems(validate, 'body.proposed') });
   }
 }
 

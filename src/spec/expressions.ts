@@ -59,6 +59,17 @@ export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunc
   return createAjv(schema).compile(schema);
 }
 
+/**
+ * The failures of the last validation as field problems under `root` (`input.customer_email`,
+ * `output.label`), a missing property named at its own path.
+ */
+export function validationProblems(validate: ValidateFunction, root: string): { path: string; message: string }[] {
+  return (validate.errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    return { path: `${root}${(e.instancePath + missing).replaceAll('/', '.')}`, message: e.message ?? 'is invalid' };
+  });
+}
+
 function createAjv(schema: Record<string, unknown>): Ajv {
   const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
   const options = { allErrors: true, strict: false, strictSchema: true, validateFormats: false };

@@ -51,7 +51,7 @@ export { parseWorkflow, loadWorkflowFile, validateWorkflowText, type WorkflowVal
 export { parseDuration } from './duration.js';
 export { workflowJsonSchema } from './json-schema.js';
 export { canonicalJson } from './canonical-json.js';
-export { compileJsonSchema } from './expressions.js';
+export { compileJsonSchema, validationProblems } from './expressions.js';
 export { END, successors } from './graph.js';
 export { locate, formatPath, type PathSegment, type SourcePosition } from './locate.js';
 export { closest } from './suggest.js';

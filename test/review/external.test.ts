@@ -96,7 +96,7 @@ describe.each(testDatabases())('external reviews on $name', (database) => {
       expect(bad.body.problems).toEqual([expect.objectContaining({ path: 'body.callback_url' })]);
     }
     expect((await ask(task({ due: 'soon' }))).status).toBe(422);
-    expect((await ask(task({ output_schema: { type: 'object', required: ['amount'] } }))).body.problems).toEqual([expect.objectContaining({ path: 'body.proposed' })]);
+    expect((await ask(task({ output_schema: { type: 'object', required: ['amount'] } }))).body.problems).toEqual([expect.objectContaining({ path: 'body.proposed.amount' })]);
     const noSecret = await contractChecker(withToken(testHttpApp(db), requester.token));
     const refused = await noSecret.call('POST', '/api/workflows/{id}/reviews', '/api/workflows/invoice-flow/reviews', task({ callback_url: receiver.url }), 422);
     expect(refused.body.hint).toMatch(/KEEL_CALLBACK_SECRET/);
