@@ -20,12 +20,22 @@ export type RouteRule =
 
 const on = (permission: Permission, scope: RuleScope): RouteRule => ({ permission, scope });
 const self = on('account:self', 'global');
+const dashboard: RouteRule = { public: 'the dashboard page and its files; no data' };
 
 export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /healthz': { public: 'load balancers probe it' },
   'GET /openapi.json': { public: 'the API description holds no data' },
   'GET /docs': { public: 'the API reference page holds no data' },
   'POST /hooks/{workflow}': { public: 'callers prove themselves with the workflow\'s webhook signature' },
+  // The dashboard's pages and files hold no data; what they show comes from /api with the person's rights.
+  'GET /': dashboard,
+  'GET /sign-in': dashboard,
+  'GET /workflows/{id}': dashboard,
+  'GET /runs': dashboard,
+  'GET /runs/{id}': dashboard,
+  'GET /reviews': dashboard,
+  'GET /reviews/{id}': dashboard,
+  'GET /assets/{file}': dashboard,
 
   'POST /api/auth/sign-in': { public: 'signing in' },
   'GET /api/auth/providers': { public: 'the sign-in page lists how to sign in' },

@@ -13,6 +13,7 @@ import { registerModelRoutes } from '../models/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerExternalReviewRoutes, registerReviewMetricsRoutes, registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
+import { registerDashboard } from './dashboard.js';
 import { renderDocsPage } from './docs-page.js';
 import { problemResponse, statusFor } from './errors.js';
 
@@ -42,6 +43,8 @@ export interface HttpDeps {
   callbackSecretConfigured?: boolean;
   /** The configured models, listed (never their keys) by GET /api/models. */
   models?: Pick<Config, 'models' | 'providerKeys'>;
+  /** The built dashboard (web/dist); unset: the one beside this package. */
+  dashboardDir?: string;
 }
 
 /** Mounts every slice's routes, the OpenAPI document and the error mapping. */
@@ -96,6 +99,7 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
     info: { title: 'Keel', version: deps.version, description: 'The operating layer for AI workflows.' },
   });
   app.get('/openapi.json', (c) => c.json(document()));
+  registerDashboard(app, deps.dashboardDir);
   app.get('/docs', (c) => c.html(renderDocsPage(document() as never)));
   return app;
 }

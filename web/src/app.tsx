@@ -1,0 +1,95 @@
+// The page: who is signed in, the header, and which view the path asks for.
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, describeError, setCsrfToken } from './lib/api';
+import type { Me } from './lib/api-types';
+import { useLiveMode } from './lib/live';
+import { Link, matchPath, navigate, useLocation } from './lib/router';
+import { SessionContext } from './lib/session';
+import { SignInPage } from './features/auth/SignInPage';
+import { OverviewPage } from './features/overview/OverviewPage';
+import { WorkflowPage } from './features/workflow/WorkflowPage';
+import { RunsPage } from './features/runs/RunsPage';
+import { RunPage } from './features/runs/RunPage';
+import { ReviewsPage } from './features/reviews/ReviewsPage';
+
+export function App() {
+  const [me, setMe] = useState<Me | null>();
+  const [error, setError] = useState<string>();
+  const load = useCallback(() => {
+    api.get<Me>('/api/auth/me').then(
+      (m) => {
+        setCsrfToken(m.csrf_token);
+        setMe(m);
+      },
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) setMe(null);
+        else setError(describeError(e));
+      },
+    );
+  }, []);
+  useEffect(load, [load]);
+  const signOut = useCallback(async () => {
+    await api.post('/api/auth/sign-out');
+    setCsrfToken(undefined);
+    setMe(null);
+    navigate('/sign-in');
+  }, []);
+  if (error) return <main><p className="error" role="alert">{error}</p></main>;
+  if (me === undefined) return <main><p className="muted" role="status">Loading…</p></main>;
+  if (me === null) return <SignInPage onSignedIn={() => { if (location.pathname === '/sign-in') navigate('/', { replace: true }); load(); }} />;
+  return (
+    <SessionContext.Provider value={{ me, signOut }}>
+      <Shell />
+    </SessionContext.Provider>
+  );
+}
+
+function Shell() {
+  const { path } = useLocation();
+  return (
+    <>
+      <Header path={path} />
+      <main id="main">{route(path)}</main>
+    </>
+  );
+}
+
+function route(path: string) {
+  let p: Record<string, string> | undefined;
+  if (matchPath('/', path) || matchPath('/sign-in', path)) return <OverviewPage />;
+  if ((p = matchPath('/workflows/{id}', path))) return <WorkflowPage id={p.id!} />;
+  if (matchPath('/runs', path)) return <RunsPage />;
+  if ((p = matchPath('/runs/{id}', path))) return <RunPage id={p.id!} />;
+  if (matchPath('/reviews', path)) return <ReviewsPage />;
+  if ((p = matchPath('/reviews/{id}', path))) return <ReviewsPage selected={p.id!} />;
+  return <p>No page here. <Link to="/">Go to the overview</Link>.</p>;
+}
+
+function Header({ path }: { path: string }) {
+  const mode = useLiveMode();
+  const here = (prefix: string) => (prefix === '/' ? path === '/' || path.startsWith('/workflows') : path.startsWith(prefix)) ? 'page' : undefined;
+  return (
+    <header className="top">
+      <a className="skip" href="#main">Skip to content</a>
+      <strong className="brand">Keel</strong>
+      <nav aria-label="Main">
+        <Link to="/" aria-current={here('/')}>Workflows</Link>
+        <Link to="/runs" aria-current={here('/runs')}>Runs</Link>
+        <Link to="/reviews" aria-current={here('/reviews')}>Review queue</Link>
+      </nav>
+      <span className={`live live-${mode}`} role="status" title={mode === 'polling' ? 'Live updates are not reaching this page; it refreshes every 5 s' : undefined}>
+        {mode === 'live' ? 'live' : mode === 'polling' ? 'polling' : 'connecting'}
+      </span>
+      <UserMenu />
+    </header>
+  );
+}
+
+function UserMenu() {
+  return <SessionContext.Consumer>{(s) => s ? (
+    <span className="user">
+      <span>{s.me.display_name}</span>
+      <button type="button" className="link" onClick={() => void s.signOut()}>Sign out</button>
+    </span>
+  ) : null}</SessionContext.Consumer>;
+}

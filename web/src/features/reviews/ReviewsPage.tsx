@@ -1,0 +1,1 @@
+export function ReviewsPage(_props: Record<string, unknown>) { return <h1>ReviewsPage</h1>; }

@@ -1,0 +1,21 @@
+// The JSON the pages read, inferred from the schemas the server's routes declare (types only: the
+// bundle holds none of the server's code), so a changed route fails `npm run typecheck` here too.
+import type { z } from 'zod';
+import type { deploymentSchema, diffSchema, versionSummarySchema, workflowSchema } from '../../../src/registry/index.js';
+import type { attemptSchema, runDetailSchema, runSchema } from '../../../src/engine/index.js';
+import type { reviewDecidedSchema, reviewDetailSchema, reviewSchema } from '../../../src/review/index.js';
+import type { meSchema } from '../../../src/auth/index.js';
+import type { modelCallSchema } from '../../../src/models/index.js';
+
+export type Me = z.infer<typeof meSchema>;
+export type Workflow = z.infer<typeof workflowSchema>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+export type VersionSummary = z.infer<typeof versionSummarySchema>;
+export type VersionDiff = z.infer<typeof diffSchema>;
+export type Run = z.infer<typeof runSchema>;
+export type Attempt = z.infer<typeof attemptSchema>;
+export type RunDetail = z.infer<typeof runDetailSchema>;
+export type ModelCall = z.infer<typeof modelCallSchema>;
+export type Review = z.infer<typeof reviewSchema>;
+export type ReviewDetail = z.infer<typeof reviewDetailSchema>;
+export type ReviewDecided = z.infer<typeof reviewDecidedSchema>;
