@@ -19,3 +19,9 @@ export type ModelCall = z.infer<typeof modelCallSchema>;
 export type Review = z.infer<typeof reviewSchema>;
 export type ReviewDetail = z.infer<typeof reviewDetailSchema>;
 export type ReviewDecided = z.infer<typeof reviewDecidedSchema>;
+import type { changeSchema, flowSchema, overviewSchema, overviewWorkflowSchema } from '../../../src/overview/index.js';
+
+export type Overview = z.infer<typeof overviewSchema>;
+export type OverviewWorkflow = z.infer<typeof overviewWorkflowSchema>;
+export type Flow = z.infer<typeof flowSchema>;
+export type Change = z.infer<typeof changeSchema>;

@@ -33,7 +33,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
   return (
     <main className="sign-in">
       <h1>Sign in to Keel</h1>
-      <form onSubmit={submit} aria-label="Sign in with email and password">
+      <form onSubmit={submit} aria-label="Password sign-in">
         <label htmlFor="email">Email</label>
         <input id="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
         <label htmlFor="password">Password</label>
