@@ -352,6 +352,7 @@ CREATE INDEX runs_created ON public.runs USING btree (created_at DESC);
 CREATE UNIQUE INDEX runs_dedupe ON public.runs USING btree (workflow_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
 CREATE INDEX runs_leased ON public.runs USING btree (lease_expires_at) WHERE (status = 'running'::text);
 CREATE INDEX runs_ready ON public.runs USING btree (available_at) WHERE (status = 'queued'::text);
+CREATE INDEX runs_updated ON public.runs USING btree (updated_at);
 CREATE INDEX runs_workflow_created ON public.runs USING btree (workflow_id, created_at DESC);
 
 CREATE TABLE schedules (

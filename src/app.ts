@@ -85,6 +85,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   if (roles.scheduler) await engine.startScheduler();
 
   let server: ServerType | undefined;
+  let closeStreams = async () => {};
   let url: string | undefined;
   let setupLink: RunningKeel['setupLink'];
   if (roles.http) {
@@ -95,6 +96,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       library: libraryEmbedding(models),
       callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
     });
+    closeStreams = app.closeStreams;
     const address = await new Promise<{ port: number }>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => resolve(info));
       // A taken port is an error of this start, not an uncaught event later.
@@ -115,6 +117,9 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   return {
     db, engine, logger, url, setupLink,
     async stop() {
+      // Open event streams first: closing the server waits for every open connection, and a stream
+      // would hold its connection forever.
+      await closeStreams();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       trainingAbort.abort();
       await Promise.all([training, embedding]);
@@ -264,5 +269,11 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
     models: { models: config.models, providerKeys: config.providerKeys },
     callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
   });
-  return { request: async (path, init) => app.request(path, init), close: () => db.close() };
+  return {
+    request: async (path, init) => app.request(path, init),
+    async close() {
+      await app.closeStreams();
+      await db.close();
+    },
+  };
 }

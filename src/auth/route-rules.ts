@@ -80,6 +80,11 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/runs': on('runs:read', 'somewhere'),
   'GET /api/runs/{id}': on('runs:read', { run: 'id' }),
   'GET /api/models': on('workflows:read', 'somewhere'),
+  // The dashboard: the overview lists only the workflows the person may see; the event stream
+  // sends a run's changes only where they may read runs, a review's only where they may read reviews.
+  'GET /api/overview': on('workflows:read', 'somewhere'),
+  'GET /api/workflows/{id}/flow': on('runs:read', { workflow: 'id' }),
+  'GET /api/events': on('workflows:read', 'somewhere'),
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
   'POST /api/reviews/{id}/decision': on('reviews:decide', { review: 'id' }),

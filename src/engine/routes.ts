@@ -1,10 +1,13 @@
 import type { Db } from '../db/index.js';
 import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
+import { KeelError } from '../errors.js';
 import { listModelCalls, modelCallSchema, publicModelCall } from '../models/index.js';
 import { listReviews, publicReview, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
 import { runStatuses } from './types.js';
+
+const timestamp = z.string().datetime({ offset: true }).describe('ISO 8601 timestamp');
 
 const storedError = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), retriable: z.boolean() }).passthrough();
 
@@ -65,13 +68,27 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     request: {
       query: z.object({
         workflow: z.string().optional(), status: z.enum(runStatuses).optional(), stage: stageSchema.optional(),
+        version: z.coerce.number().int().min(1).optional().describe('Only runs of this version number; needs workflow'),
+        reason: z.string().min(1).max(200).optional().describe('Runs waiting for this reason (review, retry, outcome_unknown) or stopped with this error code'),
+        since: timestamp.optional().describe('Runs created at or after this time'),
+        until: timestamp.optional().describe('Runs created before this time'),
         before: z.string().optional().describe('Run id to page from'), limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
     },
     responses: { 200: jsonBody(z.object({ runs: z.array(runSchema) }), 'Runs'), ...problems(422) },
   }), async (c) => {
     const q = c.req.valid('query');
-    const runs = await listRuns(db, { workflowIds: visibleWorkflowIds(c), workflowId: q.workflow, status: q.status, stage: q.stage, before: q.before, limit: q.limit });
+    const since = q.since === undefined ? undefined : new Date(q.since);
+    const until = q.until === undefined ? undefined : new Date(q.until);
+    const issues = [
+      ...(q.version !== undefined && q.workflow === undefined ? [{ path: 'query.version', message: 'needs workflow: version numbers are counted per workflow' }] : []),
+      ...(since && until && since >= until ? [{ path: 'query.since', message: 'must be before until' }] : []),
+    ];
+    if (issues.length > 0) throw new KeelError('invalid_input', 'The request query is invalid.', { problems: issues });
+    const runs = await listRuns(db, {
+      workflowIds: visibleWorkflowIds(c), workflowId: q.workflow, status: q.status, stage: q.stage,
+      version: q.version, reason: q.reason, since, until, before: q.before, limit: q.limit,
+    });
     return sendJson(c, { runs: runs.map(publicRun) });
   });
 

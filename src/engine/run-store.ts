@@ -71,6 +71,14 @@ export interface RunFilter {
   workflowIds?: readonly string[];
   status?: RunStatus;
   stage?: Stage;
+  /** Only runs of this version number (of `workflowId`, which it needs). */
+  version?: number;
+  /** Runs waiting for this reason (`review`, `retry`, `outcome_unknown`) or stopped with this error code. */
+  reason?: string;
+  /** Runs created at or after this time. */
+  since?: Date;
+  /** Runs created before this time. */
+  until?: Date;
   /** Runs created before this run id (pagination, newest first). */
   before?: string;
   limit?: number;
@@ -79,18 +87,33 @@ export interface RunFilter {
 export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<RunRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (clause: string, value: unknown) => {
+  const param = (value: unknown) => {
     params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
+    return `$${params.length}`;
+  };
+  const add = (clause: string, value: unknown) => {
+    where.push(clause.replaceAll('?', param(value)));
   };
   if (filter.workflowId) add('workflow_id = ?', filter.workflowId);
   if (filter.workflowIds) add('workflow_id = ANY(?::text[])', filter.workflowIds);
   if (filter.status) add('status = ?', filter.status);
   if (filter.stage) add('stage = ?', filter.stage);
+  if (filter.version !== undefined) {
+    if (!filter.workflowId) {
+      throw new KeelError('invalid_input', 'A version number names a version of one workflow; say which workflow.', {
+        problems: [{ path: 'version', message: 'needs workflow: version numbers are counted per workflow' }],
+      });
+    }
+    where.push(`version_id IN (SELECT id FROM workflow_versions WHERE workflow_id = ${param(filter.workflowId)} AND number = ${param(filter.version)})`);
+  }
+  // A reason is either why a run waits now, or the code of the error it stopped with.
+  if (filter.reason) add(`(wait_reason = ? OR error->>'code' = ?)`, filter.reason);
+  if (filter.since) add('created_at >= ?', filter.since);
+  if (filter.until) add('created_at < ?', filter.until);
   if (filter.before) add('id < ?', filter.before);
-  params.push(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+  const limit = param(Math.min(Math.max(filter.limit ?? 50, 1), 500));
   const r = await db.query<RunRow>(
-    `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
     params,
   );
   return r.rows;

@@ -10,6 +10,7 @@ import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js
 import { registerDatasetRoutes } from '../evals/index.js';
 import { KeelError } from '../errors.js';
 import { registerModelRoutes } from '../models/index.js';
+import { registerOverviewRoutes, type OverviewRouteDeps } from '../overview/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerExternalReviewRoutes, registerReviewMetricsRoutes, registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
@@ -45,10 +46,20 @@ export interface HttpDeps {
   models?: Pick<Config, 'models' | 'providerKeys'>;
   /** The built dashboard (web/dist); unset: the one beside this package. */
   dashboardDir?: string;
+  /** The overview's clock and the event stream's timings (tests shorten them). */
+  overview?: Omit<OverviewRouteDeps, 'db' | 'logError'>;
 }
 
+export type HttpApp = ApiApp & {
+  /**
+   * Ends every open event stream (GET /api/events) and stops the change feed. A server's stop calls
+   * it before closing, since closing waits for open connections and a stream never ends by itself.
+   */
+  closeStreams(): Promise<void>;
+};
+
 /** Mounts every slice's routes, the OpenAPI document and the error mapping. */
-export function createHttpApp(deps: HttpDeps): ApiApp {
+export function createHttpApp(deps: HttpDeps): HttpApp {
   // Request shape errors (query, params, body fields) become one 422 naming every field.
   const app = createApiApp((result) => {
     if (result.success) return;
@@ -87,6 +98,7 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   registerAuditRoutes(app, deps.db);
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });
+  const overview = registerOverviewRoutes(app, { ...deps.overview, db: deps.db, logError: deps.logError });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),
@@ -101,5 +113,5 @@ export function createHttpApp(deps: HttpDeps): ApiApp {
   app.get('/openapi.json', (c) => c.json(document()));
   registerDashboard(app, deps.dashboardDir);
   app.get('/docs', (c) => c.html(renderDocsPage(document() as never)));
-  return app;
+  return Object.assign(app, { closeStreams: overview.closeStreams });
 }

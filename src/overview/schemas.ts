@@ -7,14 +7,16 @@ export const overviewWorkflowSchema = z.object({
   stages: z.array(z.object({ stage: stageSchema, version_number: z.number().int(), paused: z.boolean(), deployed_at: z.string() }))
     .describe('One entry per stage the workflow is deployed to, design -> production'),
   health: z.enum(['ok', 'failing', 'stuck', 'paused', 'idle', 'not_deployed'])
-    .describe('failing: a run failed or ended outcome_unknown in the last 24 h and more than it succeeded; stuck: open review tasks past their SLA; paused: production paused; idle: no run in 7 days'),
+    .describe('The first that holds: not_deployed: no stage points at a version; paused: production is paused; '
+      + 'failing: in the last 24 h more runs ended failed or outcome_unknown than succeeded (at least one); '
+      + 'stuck: an open review task is past its SLA (due_at); idle: no run started and no review task asked for in 7 days; else ok'),
   runs_today: z.number().int().describe('Runs created since midnight UTC'),
-  failed_today: z.number().int(),
+  failed_today: z.number().int().describe('Of the runs created since midnight UTC, those that failed'),
   coverage_pct: z.number().nullable().describe('Of runs that ended in the window, the share that succeeded without a review task (0-100)'),
   override_pct: z.number().nullable().describe('Of review tasks people decided in the window, the share edited or rejected (0-100)'),
   queue_open: z.number().int().describe('Review tasks open now (pending or escalated)'),
   queue_oldest_at: z.string().nullable().describe('When the oldest open task was created'),
-  last_run_at: z.string().nullable(),
+  last_run_at: z.string().nullable().describe('When the newest run was created'),
 }).openapi('OverviewWorkflow');
 
 export const overviewSchema = z.object({
@@ -31,16 +33,24 @@ export const flowNodeSchema = z.object({
 
 export const flowEdgeSchema = z.object({
   from: z.string(), to: z.string(),
-  declared: z.boolean().describe('The workflow file allows this move; false: seen in runs of another version only'),
+  declared: z.boolean().describe('The version\'s file allows this move; false: runs made it anyway (ending failed, canceled or outcome_unknown, or following another version\'s steps)'),
   count: z.number().int().describe('Distinct runs that made this move in the window'),
 }).openapi('FlowEdge');
 
 export const flowSchema = z.object({
-  workflow_id: z.string(), version_number: z.number().int().nullable(), stage: stageSchema.nullable(),
-  since: z.string(), until: z.string(), nodes: z.array(flowNodeSchema), edges: z.array(flowEdgeSchema),
+  workflow_id: z.string(),
+  version_number: z.number().int().nullable().describe('The version whose steps are shown; null when the workflow has none yet'),
+  stage: stageSchema.nullable().describe('Only runs of this stage were counted; null: every stage'),
+  since: z.string(), until: z.string().describe('The window [since, until) moves were counted in'),
+  nodes: z.array(flowNodeSchema), edges: z.array(flowEdgeSchema),
 }).openapi('Flow');
 
-/** What GET /api/events sends for each change (event name `run` or `review`). */
+/**
+ * What GET /api/events sends for each change (event name `run` or `review`): a run when it is
+ * created or moves on (its updated_at changes), a review task when it is created, claimed, released,
+ * commented, approved by one of a quorum, decided, escalated or expired. `status` is the stored
+ * status at the time the change is read; views refetch what they show rather than patch it.
+ */
 export const changeSchema = z.object({
   id: z.string(), workflow_id: z.string(), status: z.string(),
   run_id: z.string().nullable().optional(), stage: z.string().nullable().optional(), at: z.string(),
