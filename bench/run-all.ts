@@ -70,6 +70,8 @@ async function render(results: BenchResult[]): Promise<string> {
     '',
     '### Machine',
     '',
+    'Where this page was rendered; each result below names the machine it was measured on (results from before machines were recorded say so).',
+    '',
     table(['what', 'value'], [
       ['nproc', m.nproc], ['memory', m.memory], ['CPU', m.cpu], ['kernel', m.kernel], ['Node', m.node],
       ['PostgreSQL', m.postgres], ['PostgreSQL settings', m.postgresSettings], ['PGlite', m.pglite], ['compared with', m.graphileWorker],
@@ -90,7 +92,8 @@ async function render(results: BenchResult[]): Promise<string> {
       r.backgroundBusyPct === undefined ? '' : `the machine was ${r.backgroundBusyPct}% busy (of both cores) just before`,
       r.otherDuringPct === undefined ? '' : `other work used ${r.otherDuringPct}% of a core while it ran`,
     ].filter(Boolean).join('; ');
-    lines.push(`#### ${r.title}`, '', `Measured ${r.finishedAt} in ${Math.round(r.durationMs / 1000)} s${load ? `; ${load}` : ''}.`, '', r.details, '');
+    const on = r.machine ?? 'a machine not recorded';
+    lines.push(`#### ${r.title}`, '', `Measured ${r.finishedAt} on ${on} in ${Math.round(r.durationMs / 1000)} s${load ? `; ${load}` : ''}.`, '', r.details, '');
   }
   lines.push(endMarker);
   return lines.join('\n');

@@ -1,6 +1,7 @@
 // Every benchmark writes one JSON result under bench/results; run-all renders them into
 // bench/RESULTS.md. A figure carries its aim and whether it met it, so the table says it plainly.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchDir } from './databases.js';
 
@@ -36,9 +37,25 @@ export interface BenchResult {
   otherDuringPct?: number;
   /** Machine-readable figures other benchmarks may reuse (e.g. the best concurrency). */
   data?: Record<string, unknown>;
+  /** The CPU and core count it ran on (sessions run on different machines; set by saveResult). */
+  machine?: string;
+}
+
+/** This machine in one line: CPU model and clock, and core count. */
+export function machineLine(): string {
+  let model = cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const mhz = /cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1];
+    model = `${/model name\s*:\s*(.*)/.exec(info)?.[1] ?? model}${mhz ? ` @ ${Math.round(Number(mhz))} MHz` : ''}`;
+  } catch {
+    // Not Linux: the model Node reports is enough.
+  }
+  return `${model}, ${cpus().length} cores`;
 }
 
 export function saveResult(result: BenchResult): void {
+  result.machine ??= machineLine();
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${result.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\n## ${result.title}\n`);
