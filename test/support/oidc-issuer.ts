@@ -22,6 +22,8 @@ export interface TestIssuer {
   clientSecret: string;
   /** Accounts by id; a sign-in names the account it logs in as. */
   accounts: Map<string, TestAccount>;
+  /** Who a real browser logs in as at the provider's login page (its URL names nobody). */
+  browserAccount?: string;
   /** Creates the provider with Keel's client, once Keel's callback URL is known. */
   register(redirectUri: string): void;
   /**
@@ -53,7 +55,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   // Our own signing key, so the provider does not fall back to its development keys.
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 
-  return {
+  const self: TestIssuer = {
     issuer, host: `127.0.0.1:${port}`, clientId, clientSecret, accounts,
 
     register(redirectUri) {
@@ -76,6 +78,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       handler = (req, res) => {
         const url = new URL(req.url ?? '/', issuer);
         if (!url.pathname.startsWith('/interaction/')) return oidc(req, res);
+        if (!url.searchParams.has('account') && !url.searchParams.has('cancel') && self.browserAccount) url.searchParams.set('account', self.browserAccount);
         void interact(provider, req, res, url).catch((error: unknown) => {
           res.statusCode = 500;
           res.end(String(error));
@@ -110,6 +113,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
 
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return self;
 }
 
 /** The provider's login page, answered at once: log in as `account` and consent to every scope asked, or cancel. */

@@ -20,15 +20,23 @@ export interface DashboardServer {
   stop(): Promise<void>;
 }
 
+export interface DashboardServerOptions {
+  /** The environment Keel reads its configuration from (KEEL_OIDC_*, ...). */
+  env?: Record<string, string>;
+  /** keel.yaml's text. */
+  keelYaml?: string;
+}
+
 /** A Keel server with the given workflow files (name -> YAML) deployed at start, and the built dashboard. */
-export async function startDashboardServer(workflows: Record<string, string>): Promise<DashboardServer> {
+export async function startDashboardServer(workflows: Record<string, string>, options: DashboardServerOptions = {}): Promise<DashboardServer> {
   if (!existsSync(join(root, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run npm run build');
   const dir = mkdtempSync(join(tmpdir(), 'keel-web-'));
   mkdirSync(join(dir, 'workflows'));
   mkdirSync(join(dir, 'prompts'));
   for (const [name, text] of Object.entries(workflows)) writeFileSync(join(dir, 'workflows', name), text);
+  if (options.keelYaml) writeFileSync(join(dir, 'keel.yaml'), options.keelYaml);
   const config = loadConfig({
-    env: {},
+    env: options.env ?? {},
     file: join(dir, 'keel.yaml'),
     flags: {
       server: { port: 0, host: '127.0.0.1' }, database: { dataDir: join(dir, 'data'), fsync: false },
