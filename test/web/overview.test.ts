@@ -194,6 +194,8 @@ describe('dashboard overview', () => {
     const runsToday = page.getByRole('row', { name: /Refund request check/ }).locator('td[data-label="Runs today"] .runs-today');
     await runsToday.waitFor();
     const before = Number(await runsToday.textContent());
+    // Over the event stream, not the polling fallback.
+    await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
     await callApi(server.url, token, 'POST', '/api/workflows/refund-check/runs', { input: { amount: 20 } });
     await callApi(server.url, token, 'POST', '/api/workflows/refund-check/runs', { input: { amount: 35 } });
     await expect.poll(async () => Number(await runsToday.textContent()), { timeout: 15_000 }).toBe(before + 2);
@@ -208,5 +210,21 @@ describe('dashboard overview', () => {
     expect(await fitsWidth(small)).toBe(true);
     await screenshot(small, 'overview-phone');
     await phone.close();
+  }, 60_000);
+
+  it('falls back to polling when the event stream cannot be held, and still shows new runs', async () => {
+    const person = await createPerson(server, ['viewer'], 'paul');
+    const context = await newContext(browser);
+    // A proxy that refuses the stream: every attempt fails.
+    await context.route('**/api/events', (route) => route.abort());
+    const page = await context.newPage();
+    await signIn(page, server, person);
+    const runsToday = page.getByRole('row', { name: /Refund request check/ }).locator('td[data-label="Runs today"] .runs-today');
+    await runsToday.waitFor();
+    await page.getByRole('status').filter({ hasText: 'polling' }).waitFor({ timeout: 20_000 });
+    const before = Number(await runsToday.textContent());
+    await callApi(server.url, token, 'POST', '/api/workflows/refund-check/runs', { input: { amount: 50 } });
+    await expect.poll(async () => Number(await runsToday.textContent()), { timeout: 15_000 }).toBe(before + 1);
+    await context.close();
   }, 60_000);
 });
