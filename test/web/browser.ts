@@ -93,8 +93,34 @@ export async function signIn(page: Page, server: DashboardServer, person: Person
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-/** Saves the page as test-artifacts/screenshots/<name>.png. */
+// Runs in the page: every visible control (button, link, field) must have a name a screen reader
+// can say: its text, aria-label or aria-labelledby, a <label for>, a wrapping <label>, or a title.
+const unnamedControlsScript = `(() => {
+  const named = (el) => {
+    if ((el.getAttribute('aria-label') || '').trim()) return true;
+    const by = el.getAttribute('aria-labelledby');
+    if (by && by.split(/\\s+/).some((id) => (document.getElementById(id)?.textContent || '').trim())) return true;
+    if (el.labels && [...el.labels].some((l) => l.textContent.trim())) return true;
+    if ((el.getAttribute('title') || '').trim()) return true;
+    if (el.matches('button, a, summary') && (el.textContent || '').trim()) return true;
+    if (el.matches('input[type=submit], input[type=button]') && el.value) return true;
+    return false;
+  };
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  return [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
+    .filter((el) => visible(el) && !el.matches('pre, [role=img], svg, table, section, div[role=region]') && !named(el))
+    .map((el) => el.outerHTML.slice(0, 160));
+})()`;
+
+/** Fails naming every visible control a screen reader could not name. */
+export async function expectNamedControls(page: Page): Promise<void> {
+  const unnamed = await page.evaluate<string[]>(unnamedControlsScript);
+  if (unnamed.length > 0) throw new Error(`controls without an accessible name on ${page.url()}:\n${unnamed.join('\n')}`);
+}
+
+/** Saves the page as test-artifacts/screenshots/<name>.png, after checking every control has a name. */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  await expectNamedControls(page);
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
