@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { createEgressClient } from './connectors/index.js';
+import { createEgressClient, loadSecretKey, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -30,6 +30,11 @@ export interface RunningKeel {
   db: Db;
   engine: Engine;
   logger: Logger;
+  /**
+   * The instance key connector secrets are sealed with, loaded once at start: its id and origin
+   * only (the bytes stay inside connectors/secrets). Pass it to readSecret/putSecret.
+   */
+  secretKey: SecretKey;
   /** The bound address when HTTP is served (port 0 picks a free one). */
   url?: string;
   /**
@@ -42,9 +47,19 @@ export interface RunningKeel {
 
 export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logger = createLogger(config.logLevel)): Promise<RunningKeel> {
   const started = Date.now();
+  // The instance key first: a refused key (bad KEEL_SECRET_KEY, guessable, key file open to others)
+  // stops the start before anything is opened.
+  const secretKey = await loadSecretKey(config.secretKey);
+  if (secretKey.created) {
+    logger.warn({ file: secretKey.file, key_id: secretKey.id }, 'created the instance key for connector secrets; back it up, and give every Keel process sharing this database the same key');
+  }
   const db = await openDb(config);
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  const unreadable = await secretsSealedWithOtherKeys(db, secretKey.id);
+  if (unreadable > 0) {
+    logger.error({ count: unreadable, key_id: secretKey.id }, 'connector secrets sealed with another instance key cannot be read; start with that key or store them again');
+  }
   if (roles.loadWorkflows) {
     // Prompts first: deploying a workflow pins the library versions it refers to.
     await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: Object.keys(config.models) });
@@ -115,7 +130,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   }
   logger.info({ url, database: db.caps.kind, roles, ms: Date.now() - started }, 'keel is ready');
   return {
-    db, engine, logger, url, setupLink,
+    db, engine, logger, secretKey, url, setupLink,
     async stop() {
       // Open event streams first: closing the server waits for every open connection, and a stream
       // would hold its connection forever.

@@ -68,12 +68,15 @@ const envStrings: Array<[string, string[]]> = [
   ['KEEL_OIDC_ISSUER', ['auth', 'oidc', 'issuer']],
   ['KEEL_OIDC_CLIENT_ID', ['auth', 'oidc', 'clientId']],
   ['KEEL_OIDC_CLIENT_SECRET', ['auth', 'oidc', 'clientSecret']],
+  ['KEEL_SECRET_KEY', ['secretKey', 'value']],
+  ['KEEL_SECRET_KEY_FILE', ['secretKey', 'file']],
 ];
 /**
  * Secrets of Keel itself, mapped to their own settings above. They stay out of `secrets`, which
- * workflow files may name: a workflow must not be able to borrow the sign-in client's secret.
+ * workflow files may name: a workflow must not be able to borrow the sign-in client's secret
+ * or the instance key that seals connector secrets.
  */
-const ownSecrets = new Set(['KEEL_OIDC_CLIENT_SECRET']);
+const ownSecrets = new Set(['KEEL_OIDC_CLIENT_SECRET', 'KEEL_SECRET_KEY', 'KEEL_SECRET_KEY_FILE']);
 const envBooleans: Array<[string, string[]]> = [
   ['KEEL_DB_FSYNC', ['database', 'fsync']],
   ['KEEL_WORKERS', ['workers', 'enabled']],
@@ -83,6 +86,9 @@ const envBooleans: Array<[string, string[]]> = [
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, path] of envStrings) if (env[name]) setPath(out, path, env[name]);
+  // An empty KEEL_SECRET_KEY (a compose file passing an unset variable) is refused at start rather
+  // than read as "no key": falling back to a fresh key file would leave the stored secrets unreadable.
+  if (env.KEEL_SECRET_KEY === '') setPath(out, ['secretKey', 'value'], '');
   for (const [name, path] of envNumbers) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;

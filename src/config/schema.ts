@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Where Keel keeps its data. `url` set means PostgreSQL; otherwise embedded PGlite in `dataDir`. */
@@ -208,6 +209,29 @@ export const reviewsSection = z
   })
   .strict();
 
+/**
+ * The instance key that seals connector secrets at rest (AES-256-GCM): 32 bytes written as 64 hex
+ * digits or base64. `value` comes from KEEL_SECRET_KEY; without it Keel reads `file`, creating it
+ * (mode 0600) on first start. Every process that shares a database needs the same key.
+ */
+export const secretKeySection = z
+  .object({
+    /** The key itself (KEEL_SECRET_KEY); set it in the environment, not in keel.yaml. Never logged. */
+    value: z.string().optional().describe('The instance key (KEEL_SECRET_KEY): 32 bytes as 64 hex digits or base64. Set it in the environment, not here.'),
+    /**
+     * The key file used when `value` is unset (KEEL_SECRET_KEY_FILE). Default: `<dataDir>/secret.key`
+     * on the embedded database, so the key stays with the one data folder it unlocks; `.keel/secret.key`
+     * on PostgreSQL, where no data folder exists.
+     */
+    file: z.string().min(1).optional().describe('Key file used when no key is given (KEEL_SECRET_KEY_FILE); created with mode 0600 on first start.'),
+  })
+  .strict();
+
+/** Where the key file is when none is configured (see secretKeySection). */
+export function defaultSecretKeyFile(database: { url?: string; dataDir: string }): string {
+  return database.url ? join('.keel', 'secret.key') : join(database.dataDir, 'secret.key');
+}
+
 export const configSchema = z
   .object({
     database: databaseSection.default(databaseSection.parse({})),
@@ -216,6 +240,7 @@ export const configSchema = z
     scheduler: schedulerSection.default(schedulerSection.parse({})),
     egress: egressSection.default(egressSection.parse({})),
     auth: authSection.default(authSection.parse({})),
+    secretKey: secretKeySection.default({}),
     /** Where the CLI finds a running Keel (KEEL_URL). */
     apiUrl: z.string().url().default('http://127.0.0.1:4300'),
     /** The API token the CLI sends to that server (KEEL_TOKEN); never logged. */
@@ -251,7 +276,9 @@ export const configSchema = z
      */
     faults: z.array(z.string()).default([]),
   })
-  .strict();
+  .strict()
+  // The key file's default depends on the database section, so it is filled in once both are known.
+  .transform((c) => ({ ...c, secretKey: { ...c.secretKey, file: c.secretKey.file ?? defaultSecretKeyFile(c.database) } }));
 
 export type Config = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;

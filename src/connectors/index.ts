@@ -8,3 +8,5 @@ export { egressFetch, type EgressFetch, type EgressFetchInit } from './egress-fe
 export { retryAfterMs } from './retry-after.js';
 export { signWebhook, verifyWebhook } from './standard-webhooks.js';
 export type { VerifiedWebhook, WebhookSigningInput, WebhookVerifyInput } from './standard-webhooks.js';
+export { loadSecretKey, secretKeyFromText, putSecret, readSecret, listSecrets, secretsDueForRotation, secretsSealedWithOtherKeys } from './secrets/index.js';
+export type { SecretKey, PutSecretInput, PutSecretResult, SecretMeta } from './secrets/index.js';
