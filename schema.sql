@@ -71,6 +71,45 @@ CREATE TABLE classifier_versions (
   CONSTRAINT classifier_versions_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE connector_secrets (
+  connector_id text NOT NULL,
+  name text NOT NULL,
+  version integer NOT NULL,
+  key_id text NOT NULL,
+  iv bytea NOT NULL,
+  ciphertext bytea NOT NULL,
+  tag bytea NOT NULL,
+  fingerprint text NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  rotate_by timestamp with time zone,
+  retired_at timestamp with time zone,
+  CONSTRAINT connector_secrets_connector_id_fkey FOREIGN KEY (connector_id) REFERENCES connectors(id) ON DELETE CASCADE,
+  CONSTRAINT connector_secrets_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$'::text)),
+  CONSTRAINT connector_secrets_pkey PRIMARY KEY (connector_id, name, version),
+  CONSTRAINT connector_secrets_version_check CHECK ((version > 0))
+);
+CREATE UNIQUE INDEX connector_secrets_current ON public.connector_secrets USING btree (connector_id, name) WHERE (retired_at IS NULL);
+
+CREATE TABLE connectors (
+  id text NOT NULL,
+  kind text NOT NULL,
+  title text NOT NULL,
+  owner text NOT NULL,
+  credential_owner text,
+  config jsonb NOT NULL DEFAULT '{}'::jsonb,
+  allow_hosts text[] NOT NULL DEFAULT '{}'::text[],
+  rotation_days integer,
+  source text NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT connectors_id_check CHECK ((id ~ '^[a-z0-9][a-z0-9_.-]{0,99}$'::text)),
+  CONSTRAINT connectors_pkey PRIMARY KEY (id),
+  CONSTRAINT connectors_rotation_days_check CHECK (((rotation_days IS NULL) OR (rotation_days > 0))),
+  CONSTRAINT connectors_source_check CHECK ((source = ANY (ARRAY['file'::text, 'api'::text])))
+);
+
 CREATE TABLE dataset_cases (
   id text NOT NULL,
   workflow_id text NOT NULL,
@@ -118,6 +157,29 @@ CREATE TABLE deployments (
   CONSTRAINT deployments_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
   CONSTRAINT deployments_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
+
+CREATE TABLE grants (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  connector_id text NOT NULL,
+  scope text NOT NULL,
+  status text NOT NULL,
+  reason text,
+  requested_by text NOT NULL,
+  requested_at timestamp with time zone NOT NULL DEFAULT now(),
+  decided_by text,
+  decided_at timestamp with time zone,
+  decision_note text,
+  expires_at timestamp with time zone,
+  last_used_at timestamp with time zone,
+  use_count bigint NOT NULL DEFAULT 0,
+  CONSTRAINT grants_connector_id_fkey FOREIGN KEY (connector_id) REFERENCES connectors(id) ON DELETE CASCADE,
+  CONSTRAINT grants_pkey PRIMARY KEY (id),
+  CONSTRAINT grants_status_check CHECK ((status = ANY (ARRAY['requested'::text, 'approved'::text, 'rejected'::text, 'revoked'::text]))),
+  CONSTRAINT grants_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX grants_connector ON public.grants USING btree (connector_id, status);
+CREATE UNIQUE INDEX grants_live ON public.grants USING btree (workflow_id, connector_id, scope) WHERE (status = ANY (ARRAY['requested'::text, 'approved'::text]));
 
 CREATE TABLE library_documents (
   version_id text NOT NULL,

@@ -1,0 +1,95 @@
+// The one governed path of a side effect: find the connector and its action, check the input, check
+// the workflow's grant for the action's scope (refused and audited without one), then either record
+// what would have been sent (sandbox and evals: nothing leaves) or call the action with a context
+// that resolves the connector's secrets. Workflows and steps only ever name a connector; they never
+// hold its secrets.
+import type { Queryable } from '../db/index.js';
+import { KeelError } from '../errors.js';
+import { getConnector, type ConnectorRow } from './connector-store.js';
+import type { EgressClient } from './egress.js';
+import { checkGrant } from './grants.js';
+import type { ConnectorAction, ConnectorKind, DeliveryClass } from './kinds/kind.js';
+
+export interface ConnectorRuntimeDeps {
+  db: Queryable;
+  kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
+  /** The current value of a connector's secret (sealed at rest; see secrets/). */
+  readSecret(connectorId: string, name: string): Promise<string>;
+  /** The guarded client for a connector, allowing the hosts it allow-lists and nothing else private. */
+  egressFor(allowHosts: readonly string[]): EgressClient;
+}
+
+export interface ActionInvocation {
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  connectorId: string;
+  action: string;
+  input: unknown;
+  idempotencyKey: string;
+  signal: AbortSignal;
+  /** Sandbox stage or an eval run: side effects are recorded, not performed; reads still run. */
+  intercept: boolean;
+}
+
+export interface ActionResult {
+  output: unknown;
+  delivery: DeliveryClass;
+  scope: string;
+  /** Set when the side effect was recorded instead of performed: exactly what would have been sent. */
+  wouldHaveSent?: unknown;
+}
+
+export interface ResolvedAction {
+  connector: ConnectorRow;
+  kind: ConnectorKind<unknown>;
+  action: ConnectorAction<unknown, never>;
+  config: unknown;
+  delivery: DeliveryClass;
+}
+
+/** Finds a connector's action and its delivery class (also what deploy-time checks and the dashboard show). */
+export async function resolveAction(deps: Pick<ConnectorRuntimeDeps, 'db' | 'kinds'>, connectorId: string, actionName: string): Promise<ResolvedAction> {
+  const connector = await getConnector(deps.db, connectorId);
+  const kind = deps.kinds.get(connector.kind);
+  if (!kind) throw new KeelError('misconfigured', `Connector ${connectorId} is of kind ${connector.kind}, which this Keel does not know.`, { retriable: false });
+  const action = kind.actions[actionName];
+  if (!action) {
+    throw new KeelError('misconfigured', `Connector ${connectorId} (${connector.kind}) has no action "${actionName}".`, {
+      retriable: false, hint: `Its actions: ${Object.keys(kind.actions).join(', ')}.`,
+    });
+  }
+  const parsed = kind.config.safeParse(connector.config);
+  if (!parsed.success) {
+    throw new KeelError('misconfigured', `Connector ${connectorId}'s settings are invalid.`, {
+      retriable: false, problems: parsed.error.issues.map((i) => ({ path: `config.${i.path.join('.')}`, message: i.message })),
+    });
+  }
+  const delivery = typeof action.delivery === 'function' ? action.delivery(parsed.data) : action.delivery;
+  return { connector, kind, action, config: parsed.data, delivery };
+}
+
+export async function invokeAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<ActionResult> {
+  const { connector, action, config, delivery } = await resolveAction(deps, call.connectorId, call.action);
+  const input = action.input.safeParse(call.input);
+  if (!input.success) {
+    throw new KeelError('invalid_input', `The input of ${call.connectorId}.${call.action} is invalid.`, {
+      retriable: false, problems: input.error.issues.map((i) => ({ path: `with.${i.path.join('.')}`, message: i.message })),
+    });
+  }
+  // The grant is checked before anything else can happen, sandbox included: a sandbox run proves
+  // the workflow will have the access it needs in production.
+  await checkGrant(deps.db, { workflowId: call.workflowId, connectorId: call.connectorId, scope: action.scope, runId: call.runId, stepId: call.stepId });
+  if (call.intercept && action.sideEffect) {
+    const wouldHaveSent = action.render(config, input.data);
+    return { output: { intercepted: true, connector: call.connectorId, action: call.action, would_have_sent: wouldHaveSent }, delivery, scope: action.scope, wouldHaveSent };
+  }
+  const context = {
+    secret: (name: string) => deps.readSecret(connector.id, name),
+    egress: deps.egressFor(connector.allow_hosts),
+    idempotencyKey: call.idempotencyKey,
+    signal: call.signal,
+  };
+  const output = await action.run({ config, input: input.data, context });
+  return { output, delivery, scope: action.scope };
+}
