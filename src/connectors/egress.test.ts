@@ -248,6 +248,17 @@ describe('egress redirects', () => {
     expect(res.body).toBe('none');
   });
 
+  it('drops the headers a request names as credentials (an API key) when a redirect changes origin, and keeps them on the same origin', async () => {
+    const other = await startServer((req, res) => res.end(String(req.headers['x-api-key'] ?? 'none')));
+    const start = await startServer((req, res) => (req.url === '/same' ? res.end(String(req.headers['x-api-key'])) : res.writeHead(307, { location: other.origin }).end()));
+    const egress = client({ allowHosts: ['127.0.0.1'] });
+    const away = await egress.request({ url: start.origin, headers: { 'X-Api-Key': 'k-123' }, originBoundHeaders: ['X-Api-Key'] });
+    expect(start.requests[0]?.headers['x-api-key']).toBe('k-123');
+    expect(away.body).toBe('none');
+    const same = await egress.request({ url: `${start.origin}/same`, headers: { 'x-api-key': 'k-123' }, originBoundHeaders: ['x-api-key'] });
+    expect(same.body).toBe('k-123');
+  });
+
   it('gives up after maxRedirects hops', async () => {
     const server = await startServer((_req, res) => res.writeHead(302, { location: '/again' }).end());
     const error = await failure(client({ allowHosts: ['127.0.0.1'], maxRedirects: 2 }).request({ url: server.origin }));

@@ -35,6 +35,11 @@ export interface EgressRequest {
   /** Budget for the whole exchange, redirects included; default 30 s so nothing waits forever. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * More headers that carry a credential (an API key in its own header): dropped, like
+   * Authorization and Cookie, when a redirect leads to another origin.
+   */
+  originBoundHeaders?: readonly string[];
 }
 
 export interface EgressResponse {
@@ -105,7 +110,9 @@ export function createEgressClient(options: EgressClientOptions = {}): EgressCli
         delete headers['content-type'];
         delete headers['content-length'];
       }
-      if (next.origin !== url.origin) for (const name of originBoundHeaders) delete headers[name];
+      if (next.origin !== url.origin) {
+        for (const name of [...originBoundHeaders, ...(req.originBoundHeaders ?? [])]) delete headers[name.toLowerCase()];
+      }
       url = next;
     }
   }
