@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { createEgressClient, loadSecretKey, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
+import { connectorKinds, createEgressClient, loadConnectorFiles, loadSecretKey, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -61,6 +61,11 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     logger.error({ count: unreadable, key_id: secretKey.id }, 'connector secrets sealed with another instance key cannot be read; start with that key or store them again');
   }
   if (roles.loadWorkflows) {
+    // Connectors before workflows: a workflow's access list names them.
+    await loadConnectorFiles({
+      db, kinds: connectorKinds, secretKey, env: config.connectorSecrets,
+      logError: (message, facts) => logger.error(facts, message), logInfo: (message, facts) => logger.info(facts, message),
+    }, config.connectorsDir);
     // Prompts first: deploying a workflow pins the library versions it refers to.
     await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: Object.keys(config.models) });
     await loadWorkflowFiles(db, config, logger);

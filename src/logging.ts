@@ -10,7 +10,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'keel' },
       redact: {
-        paths: ['*.secret', '*.secrets', '*.password', '*.token', '*.authorization', '*.headers.authorization', 'config.database.url', '*.url_with_credentials', '*.clientSecret', '*.deliverySecrets', '*.secretKey'],
+        paths: ['*.secret', '*.secrets', '*.password', '*.token', '*.authorization', '*.headers.authorization', 'config.database.url', '*.url_with_credentials', '*.clientSecret', '*.deliverySecrets', '*.secretKey', '*.connectorSecrets'],
         censor: '[redacted]',
       },
       serializers: { error: pino.stdSerializers.err },

@@ -109,9 +109,14 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   // Secrets that workflow files name (`secret: { env: NAME }`) are captured here, once.
   const secrets: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('KEEL_CONNECTOR_')) continue;
     if (name.startsWith('KEEL_') && value !== undefined && /SECRET/.test(name) && !ownSecrets.has(name)) secrets[name] = value;
   }
   if (Object.keys(secrets).length > 0) out.secrets = secrets;
+  // What connectors/*.yaml files may refer to, and nothing else; never offered to workflow files.
+  const connectorSecrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith('KEEL_CONNECTOR_') && value) connectorSecrets[name] = value;
+  if (Object.keys(connectorSecrets).length > 0) out.connectorSecrets = connectorSecrets;
   return out;
 }
 

@@ -265,6 +265,9 @@ export const configSchema = z
     providerKeys: z.record(z.string(), z.string()).default({}),
     promptsDir: z.string().default('prompts').describe('Instruction library files (prompts and documents) loaded at start.'),
     workflowsDir: z.string().default('workflows').describe('Workflow files loaded and deployed at start.'),
+    connectorsDir: z.string().default('connectors').describe('Connector files (connectors/*.yaml) loaded at start; their secrets are references.'),
+    /** KEEL_CONNECTOR_* variables, the only ones connector files may name as secret references; captured once, never logged. */
+    connectorSecrets: z.record(z.string(), z.string()).default({}),
     loadStage: z.enum(['design', 'testing', 'sandbox', 'production']).default('production')
       .describe('Stage the workflow files of workflowsDir are deployed to at start.'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

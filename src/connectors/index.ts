@@ -1,6 +1,6 @@
 // The connectors slice owns access to source systems: the one guarded egress client every outbound
 // HTTP call goes through, and Standard Webhooks signing and verification. Connector kinds, actions
-// with their delivery classes, and grants come later and will be exported from here too.
+// with their delivery classes, grants, the governed action path and secrets sealed at rest.
 
 export { createEgressClient } from './egress.js';
 export type { EgressClient, EgressClientOptions, EgressRequest, EgressResponse } from './egress.js';
@@ -10,3 +10,12 @@ export { signWebhook, verifyWebhook } from './standard-webhooks.js';
 export type { VerifiedWebhook, WebhookSigningInput, WebhookVerifyInput } from './standard-webhooks.js';
 export { loadSecretKey, secretKeyFromText, putSecret, readSecret, listSecrets, secretsDueForRotation, secretsSealedWithOtherKeys } from './secrets/index.js';
 export type { SecretKey, PutSecretInput, PutSecretResult, SecretMeta } from './secrets/index.js';
+export { connectorKinds } from './kinds/index.js';
+export type { ConnectorKind, ConnectorAction, ConnectorContext, DeliveryClass } from './kinds/index.js';
+export { saveConnector, getConnector, findConnector, listConnectors, type ConnectorRow, type ConnectorDefinition } from './connector-store.js';
+export { requestGrant, decideGrant, revokeGrant, getGrant, listGrants, checkGrant, type GrantRow, type GrantStatus } from './grants.js';
+export { invokeAction, resolveAction, type ActionInvocation, type ActionResult, type ConnectorRuntimeDeps } from './runtime.js';
+export { loadConnectorFiles, parseConnectorFile, connectorSecretEnvPrefix } from './connector-file.js';
+export { registerConnectorRoutes, type ConnectorRouteDeps } from './routes.js';
+export { connectorSchema, connectorDetailSchema, grantSchema, grantRequestedSchema, inventorySchema, grantStatuses } from './route-schemas.js';
+export { inventoryMarkdown, type AccessInventory } from './inventory.js';
