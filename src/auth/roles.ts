@@ -5,6 +5,7 @@ export const permissions = [
   'workflows:read', 'workflows:deploy', 'deployments:write', 'members:write',
   'runs:read', 'runs:start', 'reviews:read', 'reviews:decide', 'reviews:request', 'gates:sign',
   'audit:read', 'users:read', 'users:write', 'teams:write', 'account:self',
+  'connectors:read', 'connectors:write', 'grants:request', 'grants:decide',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -16,18 +17,32 @@ export type WorkflowRole = (typeof workflowRoles)[number];
 
 const read: Permission[] = ['workflows:read', 'runs:read', 'reviews:read'];
 
-/** What each global role may do on every workflow. Every signed-in person also has `account:self`. */
+/**
+ * What each global role may do on every workflow. Every signed-in person also has `account:self`.
+ *
+ * Connectors and grants: builders, approvers and viewers see the connectors (what exists, who owns
+ * it, which workflow may use what: the access inventory must survive handoff, so it is widely
+ * readable; secrets are never part of it). A builder asks for grants. `grants:decide` is the
+ * admin's; a connector's owner (a person named on the connector, whatever their role) decides its
+ * grants too, which the grant routes check against the connector row, not this table. A global
+ * reviewer works review tasks only and gets no connector view.
+ */
 export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permission[]>> = {
   admin: permissions,
-  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:request'],
-  approver: [...read, 'gates:sign'],
+  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:request', 'connectors:read', 'grants:request'],
+  approver: [...read, 'gates:sign', 'connectors:read'],
   reviewer: [...read, 'reviews:decide'],
-  viewer: read,
+  viewer: [...read, 'connectors:read'],
 };
 
-/** What each workflow role may do on its own workflow. */
+/**
+ * What each workflow role may do on its own workflow. An owner asks for the grants their workflow
+ * needs, so they may read the connectors it could use (connectors are not per workflow: holding
+ * `connectors:read` on one workflow shows every connector, never a secret) and `grants:request` on
+ * that workflow only.
+ */
 export const workflowRolePermissions: Readonly<Record<WorkflowRole, readonly Permission[]>> = {
-  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'reviews:request', 'members:write'],
+  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'reviews:request', 'members:write', 'connectors:read', 'grants:request'],
   reviewer: [...read, 'reviews:decide'],
 };
 

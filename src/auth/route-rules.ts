@@ -116,6 +116,19 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'POST /api/prompts/labels': on('workflows:deploy', 'global'),
   'POST /api/prompts/deploy': on('workflows:deploy', 'global'),
 
+  // Connectors and grants. Who owns what is readable by anyone who works with workflows; secrets are
+  // never in these answers. Deciding or revoking a grant is the connector owner's or an admin's: the
+  // owner is a person named on the connector row, not a role, so these two routes need only
+  // connectors:read here and the handler compares the person with the row (403 otherwise). Grant
+  // lists and the inventory show grants of workflows the person may see, or of connectors they own.
+  'GET /api/connectors': on('connectors:read', 'somewhere'),
+  'GET /api/connectors/{id}': on('connectors:read', 'somewhere'),
+  'POST /api/workflows/{id}/grants': on('grants:request', { workflow: 'id' }),
+  'POST /api/grants/{id}/decision': on('connectors:read', 'somewhere'),
+  'DELETE /api/grants/{id}': on('connectors:read', 'somewhere'),
+  'GET /api/grants': on('connectors:read', 'somewhere'),
+  'GET /api/access/inventory': on('connectors:read', 'somewhere'),
+
   'GET /api/audit': on('audit:read', 'global'),
   'GET /api/audit/export': on('audit:read', 'global'),
   'GET /api/audit/verify': on('audit:read', 'global'),

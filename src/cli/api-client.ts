@@ -23,6 +23,8 @@ export type Query = Record<string, string | number | undefined>;
 export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string, query?: Query): Promise<T>;
+  /** A GET whose success is a text document (e.g. Markdown); a failure is still a problem+json. */
+  getText(path: string, query?: Query): Promise<string>;
   post<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
@@ -43,13 +45,13 @@ export function seg(value: string): string {
  */
 export function createApiClient(baseUrl: string, token?: string, transport: Transport = (url, init) => fetch(url, init)): ApiClient {
   const root = baseUrl.replace(/\/+$/, '');
-  async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, query?: Query, asText = false): Promise<T> {
     const url = new URL(root + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const send = () => transport(url, {
       method,
       headers: {
-        accept: 'application/json',
+        accept: asText ? 'text/*, application/problem+json' : 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
@@ -67,6 +69,7 @@ export function createApiClient(baseUrl: string, token?: string, transport: Tran
       throw unreachable(root, error, method);
     }
     const text = await response.text();
+    if (asText && response.ok) return text as T;
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
@@ -80,6 +83,7 @@ export function createApiClient(baseUrl: string, token?: string, transport: Tran
   return {
     baseUrl: root,
     get: (path, query) => call('GET', path, undefined, query),
+    getText: (path, query) => call<string>('GET', path, undefined, query, true),
     post: (path, body) => call('POST', path, body),
     put: (path, body) => call('PUT', path, body),
     patch: (path, body) => call('PATCH', path, body),

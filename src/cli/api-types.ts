@@ -11,6 +11,7 @@ import type {
 } from '../auth/index.js';
 import type { modelCallSchema, modelSchema } from '../models/index.js';
 import type { libraryDiffSchema, libraryEntrySchema, libraryLabelMovedSchema, libraryVersionSchema } from '../prompts/index.js';
+import type { connectorDetailSchema, connectorSchema, grantRequestedSchema, grantSchema, inventorySchema } from '../connectors/index.js';
 import type { z } from '../contract/index.js';
 
 export type { Stage, RunStatus, ReviewStatus, GlobalRole, Permission, WorkflowRole };
@@ -79,6 +80,7 @@ const permissionSet: Record<Permission, true> = {
   'workflows:read': true, 'workflows:deploy': true, 'deployments:write': true, 'members:write': true,
   'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'reviews:request': true, 'gates:sign': true,
   'audit:read': true, 'users:read': true, 'users:write': true, 'teams:write': true, 'account:self': true,
+  'connectors:read': true, 'connectors:write': true, 'grants:request': true, 'grants:decide': true,
 };
 
 export const globalRoleNames = Object.keys(globalRoleSet) as GlobalRole[];
@@ -128,3 +130,10 @@ export type BoundarySuggestion = z.infer<typeof import('../review/index.js').bou
 /** A workflow's labelled cases (POST /api/reviews/{id}/dataset-case, GET .../datasets/{dataset}/cases). */
 export type DatasetCase = z.infer<typeof import('../evals/index.js').datasetCaseSchema>;
 export type AddedDatasetCase = z.infer<typeof import('../evals/index.js').addedCaseSchema>;
+
+// Connectors, grants and the access inventory (GET /api/connectors, /api/grants, /api/access/inventory).
+export type Connector = z.infer<typeof connectorSchema>;
+export type ConnectorDetail = z.infer<typeof connectorDetailSchema>;
+export type Grant = z.infer<typeof grantSchema>;
+export type GrantRequested = z.infer<typeof grantRequestedSchema>;
+export type AccessInventory = z.infer<typeof inventorySchema>;

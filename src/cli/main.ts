@@ -10,8 +10,12 @@ import { loadConfig } from '../config/index.js';
 import { isKeelError } from '../errors.js';
 import { ApiProblem, createApiClient, ServerUnreachable, type ApiClient } from './api-client.js';
 import { exitCodes, UsageError, type CommandContext, type CommandSpec, type ConfigFlags, type Env } from './command.js';
+import {
+  accessApproveCommand, accessGrantsCommand, accessInventoryCommand, accessRejectCommand, accessRequestCommand, accessRevokeCommand,
+} from './commands/access.js';
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { boundarySuggestCommand } from './commands/boundary.js';
+import { connectorsCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
@@ -56,6 +60,8 @@ export const commands: readonly CommandSpec[] = [
   whoamiCommand,
   promptsListCommand, promptsShowCommand, promptsDiffCommand, promptsLabelCommand,
   modelsListCommand, modelsTrainCommand, modelsEvalCommand,
+  connectorsCommand, connectorsShowCommand,
+  accessInventoryCommand, accessGrantsCommand, accessRequestCommand, accessApproveCommand, accessRejectCommand, accessRevokeCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;

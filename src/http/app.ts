@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { createEgressClient, egressFetch, type EgressClient } from '../connectors/index.js';
+import { createEgressClient, egressFetch, registerConnectorRoutes, type EgressClient } from '../connectors/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
@@ -96,6 +96,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   registerDatasetRoutes(app, deps.db);
   registerExternalReviewRoutes(app, { db: deps.db, callbackSecretConfigured: deps.callbackSecretConfigured ?? false });
   registerAuditRoutes(app, deps.db);
+  registerConnectorRoutes(app, { db: deps.db });
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });
   const overview = registerOverviewRoutes(app, { ...deps.overview, db: deps.db, logError: deps.logError });
