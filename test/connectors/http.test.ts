@@ -3,14 +3,14 @@
 // try to leave the base URL (refused before any socket opens), and the credential kept out of
 // answers, errors and render output. The loopback server is allow-listed explicitly, as a
 // connector's allow_hosts would be; the private-address test injects a resolver so no socket opens.
-import diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEgressClient, type EgressClientOptions } from '../../src/connectors/index.js';
 import type { ConnectorContext } from '../../src/connectors/kinds/kind.js';
 import { httpKind } from '../../src/connectors/kinds/http.js';
 import { KeelError, serializeError } from '../../src/errors.js';
+import { watchLoopback } from '../support/loopback-watch.js';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
 interface Api { port: number; origin: string; seen: Seen[] }
@@ -18,21 +18,7 @@ type Handler = (req: Seen, res: http.ServerResponse) => void;
 
 const secrets: Record<string, string> = { 'api-token': 'tok-CANARY-bearer-7f3a9c', 'api-password': 'pw-CANARY-basic-51d2e8', 'api-key': 'key-CANARY-apikey-90b4' };
 const key = 'run-42.step-post.visit-1';
-const servers: http.Server[] = [];
-let sockets = 0;
-const countSocket = (): void => void sockets++;
-
-beforeEach(() => {
-  sockets = 0;
-  diagnosticsChannel.subscribe('net.client.socket', countSocket);
-});
-afterEach(async () => {
-  diagnosticsChannel.unsubscribe('net.client.socket', countSocket);
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  }
-});
+const { servers, sockets } = watchLoopback();
 
 const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
@@ -264,7 +250,7 @@ describe('http connector: the base URL is a boundary', () => {
     const error = await failure(call('send', config, { method: 'POST', path, body: {} }, contextFor(api)));
     expect(error).toMatchObject({ code: 'invalid_input', retriable: false, details: { sent: false } });
     expect(api.seen).toEqual([]);
-    expect(sockets).toBe(0);
+    expect(sockets()).toBe(0);
     expectNoSecret(exposed(error));
   });
 
@@ -291,7 +277,7 @@ describe('http connector: the base URL is a boundary', () => {
     expect(resolved).toEqual(['billing.internal.example.test']);
     const metadata = await failure(call('get', { base_url: 'http://169.254.169.254/latest' }, { path: 'meta-data' }, context));
     expect(metadata.code).toBe('egress_refused');
-    expect(sockets).toBe(0);
+    expect(sockets()).toBe(0);
     expectNoSecret(exposed(error));
   });
 });

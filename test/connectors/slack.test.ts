@@ -1,12 +1,12 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEgressClient, type EgressClient } from '../../src/connectors/egress.js';
 import type { ConnectorContext } from '../../src/connectors/kinds/kind.js';
 import { slackConfig, slackKind, type SlackConfig } from '../../src/connectors/kinds/slack.js';
 import { KeelError, serializeError } from '../../src/errors.js';
+import { watchLoopback } from '../support/loopback-watch.js';
 
 // A loopback server speaking the Slack Web API protocol (form or JSON bodies, Bearer auth, `ok`
 // answers, cursor pagination) and an incoming-webhook endpoint. Nothing leaves loopback; refusal
@@ -26,22 +26,7 @@ interface SlackServer {
   answers: { status: number; body: unknown; headers?: Record<string, string> }[];
 }
 
-const servers: Server[] = [];
-let sockets = 0;
-const countSocket = (): void => void sockets++;
-
-beforeEach(() => {
-  sockets = 0;
-  diagnosticsChannel.subscribe('net.client.socket', countSocket);
-});
-
-afterEach(async () => {
-  diagnosticsChannel.unsubscribe('net.client.socket', countSocket);
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  }
-});
+const { servers, sockets } = watchLoopback();
 
 async function startSlack(): Promise<SlackServer> {
   const state: SlackServer = { api: '', hook: '', requests: [], channels: new Map(), answers: [] };
@@ -303,7 +288,7 @@ describe('slack connector kind', () => {
     expect(loopback.code).toBe('egress_refused');
 
     expect(asked).toEqual(['slack-api.example.test', 'hooks.example.test']);
-    expect(sockets).toBe(0);
+    expect(sockets()).toBe(0);
     expect(slack.requests).toHaveLength(0);
   });
 });
