@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { connectorKinds, createEgressClient, loadConnectorFiles, loadSecretKey, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
+import { connectorKinds, createEgressClient, loadConnectorFiles, loadSecretKey, readSecret, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -83,8 +83,14 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   const egress = createEgressClient({ allowHosts: [...config.egress.allowHosts] });
   // One set of model clients for the process: steps, library search and start-up embedding share it.
   const models = createModelServices({ configs: config.models, providerKeys: config.providerKeys, embedding: config.retrieval.embeddingModel, egress });
+  // Each connector reaches the hosts it allow-lists besides the process-wide ones, nothing else private.
+  const connectors = {
+    db, kinds: connectorKinds,
+    readSecret: (connectorId: string, name: string) => readSecret(db, secretKey, connectorId, name),
+    egressFor: (allowHosts: readonly string[]) => createEgressClient({ allowHosts: [...config.egress.allowHosts, ...allowHosts] }),
+  };
   const engine = createEngine({
-    db, egress,
+    db, egress, connectors,
     workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
     models,
   });

@@ -14,7 +14,7 @@ export { connectorKinds } from './kinds/index.js';
 export type { ConnectorKind, ConnectorAction, ConnectorContext, DeliveryClass } from './kinds/index.js';
 export { saveConnector, getConnector, findConnector, listConnectors, type ConnectorRow, type ConnectorDefinition } from './connector-store.js';
 export { requestGrant, decideGrant, revokeGrant, getGrant, listGrants, checkGrant, type GrantRow, type GrantStatus } from './grants.js';
-export { invokeAction, resolveAction, type ActionInvocation, type ActionResult, type ConnectorRuntimeDeps } from './runtime.js';
+export { invokeAction, prepareAction, resolveAction, type ActionInvocation, type ActionResult, type ConnectorRuntimeDeps, type PreparedAction } from './runtime.js';
 export { loadConnectorFiles, parseConnectorFile, connectorSecretEnvPrefix } from './connector-file.js';
 export { registerConnectorRoutes, type ConnectorRouteDeps } from './routes.js';
 export { connectorSchema, connectorDetailSchema, grantSchema, grantRequestedSchema, inventorySchema, grantStatuses } from './route-schemas.js';

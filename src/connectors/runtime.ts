@@ -69,7 +69,24 @@ export async function resolveAction(deps: Pick<ConnectorRuntimeDeps, 'db' | 'kin
   return { connector, kind, action, config: parsed.data, delivery };
 }
 
-export async function invokeAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<ActionResult> {
+/** An action call checked and ready: either already intercepted (sandbox), or waiting to be performed. */
+export interface PreparedAction {
+  delivery: DeliveryClass;
+  scope: string;
+  /** Set in sandbox for a side effect: the recorded result; nothing was or will be sent. */
+  intercepted?: ActionResult;
+  perform(): Promise<unknown>;
+  /** For check-then-act: whether our reference already exists at the target. */
+  check?(): Promise<{ exists: boolean; output?: unknown }>;
+}
+
+/**
+ * Everything before the call: the action and its input, then the workflow's grant (checked in
+ * sandbox too: a sandbox run proves the workflow will have the access it needs in production).
+ * The engine records the effect as started between this and perform(), so a crash in between is
+ * judged by the delivery class.
+ */
+export async function prepareAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<PreparedAction> {
   const { connector, action, config, delivery } = await resolveAction(deps, call.connectorId, call.action);
   const input = action.input.safeParse(call.input);
   if (!input.success) {
@@ -77,19 +94,31 @@ export async function invokeAction(deps: ConnectorRuntimeDeps, call: ActionInvoc
       retriable: false, problems: input.error.issues.map((i) => ({ path: `with.${i.path.join('.')}`, message: i.message })),
     });
   }
-  // The grant is checked before anything else can happen, sandbox included: a sandbox run proves
-  // the workflow will have the access it needs in production.
   await checkGrant(deps.db, { workflowId: call.workflowId, connectorId: call.connectorId, scope: action.scope, runId: call.runId, stepId: call.stepId });
-  if (call.intercept && action.sideEffect) {
-    const wouldHaveSent = action.render(config, input.data);
-    return { output: { intercepted: true, connector: call.connectorId, action: call.action, would_have_sent: wouldHaveSent }, delivery, scope: action.scope, wouldHaveSent };
-  }
+  const scope = action.scope;
   const context = {
     secret: (name: string) => deps.readSecret(connector.id, name),
     egress: deps.egressFor(connector.allow_hosts),
     idempotencyKey: call.idempotencyKey,
     signal: call.signal,
   };
-  const output = await action.run({ config, input: input.data, context });
-  return { output, delivery, scope: action.scope };
+  const args = { config, input: input.data, context };
+  const check = action.check;
+  const prepared: PreparedAction = {
+    delivery, scope,
+    perform: () => action.run(args),
+    ...(check ? { check: () => check(args) } : {}),
+  };
+  if (call.intercept && action.sideEffect) {
+    const wouldHaveSent = action.render(config, input.data);
+    prepared.intercepted = { output: { intercepted: true, connector: call.connectorId, action: call.action, would_have_sent: wouldHaveSent }, delivery, scope, wouldHaveSent };
+  }
+  return prepared;
+}
+
+/** Checks and performs one action call (or records it, in sandbox). */
+export async function invokeAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<ActionResult> {
+  const prepared = await prepareAction(deps, call);
+  if (prepared.intercepted) return prepared.intercepted;
+  return { output: await prepared.perform(), delivery: prepared.delivery, scope: prepared.scope };
 }

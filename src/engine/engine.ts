@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import type { EgressClient } from '../connectors/index.js';
+import type { ConnectorRuntimeDeps, EgressClient } from '../connectors/index.js';
 import { createModelServices, type ModelServices, type ModelServicesInput } from '../models/index.js';
 import { getVersionById } from '../registry/index.js';
 import type { WorkflowSpec } from '../spec/index.js';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   /** The process's models (built once by the composition root), or what to build them from; the offline template model when absent. */
   models?: ModelServices | Omit<ModelServicesInput, 'egress'>;
   actions?: Record<string, ActionHandler>;
+  /** Connectors, grants and secrets behind `action` steps that name a connector. */
+  connectors?: ConnectorRuntimeDeps;
   onError(message: string, error: unknown): void;
 }
 
@@ -45,7 +47,7 @@ export function createEngine(options: EngineOptions): Engine {
   const definitions = new Map<string, Promise<{ spec: WorkflowSpec; library: Readonly<Record<string, string>> }>>();
   const executor: ExecutorDeps = {
     db,
-    handlers: createStepHandlers({ egress: options.egress, models: modelServices(options), actions: options.actions }),
+    handlers: createStepHandlers({ egress: options.egress, models: modelServices(options), actions: options.actions, connectors: options.connectors }),
     faults: createFaults(options.faults ?? []),
     leaseMs: options.workers.leaseMs,
     heartbeatMs: options.workers.heartbeatMs,

@@ -190,9 +190,10 @@ export const actionStepSchema = z
   .object({
     ...common,
     kind: z.literal('action'),
-    action: nonEmpty().describe('Connector action name; `http` is built in'),
-    with: z.record(z.string(), z.unknown()).default({}),
-    delivery: z.enum(deliveryClasses),
+    connector: nonEmpty().optional().describe('The connector whose action this is (connectors/*.yaml); every call needs a grant of the action\'s scope'),
+    action: nonEmpty().describe('The connector\'s action (e.g. send, write, post); without `connector`, `http` is the built-in action'),
+    with: z.record(z.string(), z.unknown()).default({}).describe('The action\'s input; with a connector, each string is a JSONata expression over input, steps and run'),
+    delivery: z.enum(deliveryClasses).describe('Must match the connector action\'s own class (checked at every call)'),
   })
   .strict();
 

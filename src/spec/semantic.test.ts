@@ -244,3 +244,13 @@ describe('steps', () => {
     expect(problems.map((p) => p.path)).toEqual(['w.yaml:12:14 steps[0].timeout', 'w.yaml:13:11 steps[0].next']);
   });
 });
+
+describe('connector actions', () => {
+  it('needs a connector for any action but the built-in http, and checks each JSONata input', () => {
+    const noConnector = problemsOf(managed(['  - id: save', '    kind: action', '    action: write', '    delivery: idempotent', '    with: { path: "\'a.md\'" }']));
+    expect(noConnector.map((p) => p.message).join()).toContain('the action "write" needs a connector');
+    const badExpression = problemsOf(managed(['  - id: save', '    kind: action', '    connector: kits', '    action: write', '    delivery: idempotent', '    with: { path: "steps.(" }']));
+    expect(badExpression.map((p) => p.path).join()).toContain('with.path');
+    expectValid(managed(['  - id: save', '    kind: action', '    connector: kits', '    action: write', '    delivery: idempotent', '    with: { path: "\'a.md\'", content: "input.text", mode: 420 }']));
+  });
+});

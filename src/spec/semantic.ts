@@ -212,7 +212,12 @@ function stepProblems(w: CheckableWorkflow): SpecProblem[] {
         ref(step.on_reject, [...at, 'on_reject']);
         break;
       case 'action':
-        if (step.action === 'http') out.push(...httpProblems(step.with, step.delivery, at));
+        if (step.connector !== undefined) {
+          for (const [field, value] of Object.entries(step.with)) {
+            if (typeof value === 'string') out.push(...expressionProblem('jsonata', value, [...at, 'with', field]));
+          }
+        } else if (step.action === 'http') out.push(...httpProblems(step.with, step.delivery, at));
+        else out.push({ path: [...at, 'connector'], message: `the action "${step.action}" needs a connector`, hint: 'name the connector (connector: <id>), or use action: http for the built-in HTTP action' });
         break;
     }
   });

@@ -7,7 +7,7 @@ import { deployWorkflow, type Stage } from '../../src/registry/index.js';
 
 export const fastWorkers = { concurrency: 4, leaseMs: 2_000, heartbeatMs: 500, pollMs: 200, sweepMs: 200 };
 
-export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Partial<typeof fastWorkers>; models?: EngineOptions['models'] } = {}): Engine & { errors: unknown[] } {
+export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Partial<typeof fastWorkers>; models?: EngineOptions['models']; connectors?: EngineOptions['connectors'] } = {}): Engine & { errors: unknown[] } {
   const errors: unknown[] = [];
   const engine = createEngine({
     db,
@@ -16,6 +16,7 @@ export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Par
     scheduler: { tickMs: 100 },
     faults: overrides.faults,
     models: overrides.models,
+    connectors: overrides.connectors,
     onError: (message, error) => errors.push({ message, error }),
   });
   return Object.assign(engine, { errors });

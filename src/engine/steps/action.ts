@@ -1,4 +1,6 @@
+import { prepareAction, type ConnectorRuntimeDeps, type PreparedAction } from '../../connectors/index.js';
 import { KeelError, coerceError } from '../../errors.js';
+import { evaluateJsonata } from '../expressions.js';
 import type { ActionStep } from '../../spec/index.js';
 import { startEffect } from '../transitions.js';
 import { isOpen } from '../../review/index.js';
@@ -11,19 +13,28 @@ import { currentTask, outcomeOfTask } from './step-review.js';
  * it started knows the call may have happened: `idempotent` repeats it with the same key,
  * `check-then-act` looks first, `unsafe` stops for a person (handled by the executor on resume).
  */
-export function createActionStep(actions: ReadonlyMap<string, ActionHandler>): StepHandler<ActionStep> {
+export function createActionStep(actions: ReadonlyMap<string, ActionHandler>, connectors?: ConnectorRuntimeDeps): StepHandler<ActionStep> {
   return {
     async execute(step, run) {
-      const action = actions.get(step.action);
-      if (!action) {
-        throw new KeelError('misconfigured', `steps[${step.id}]: no action named "${step.action}".`, {
-          hint: `Available actions: ${[...actions.keys()].join(', ')}.`, retriable: false,
-        });
-      }
       if (step.delivery === 'unsafe') {
         // An unsafe effect that may have happened is only ever resolved by a person's reconciliation.
         const outcome = await reconciled(step, run);
         if (outcome) return outcome;
+      }
+      let action: ActionHandler;
+      if (step.connector !== undefined) {
+        const prepared = await prepareConnectorAction(step, run, connectors);
+        // In sandbox the side effect is recorded, not performed: no effect is started.
+        if (prepared.intercepted) return { kind: 'completed', output: prepared.intercepted.output };
+        action = { call: prepared.perform, ...(prepared.check ? { check: prepared.check } : {}) };
+      } else {
+        const builtIn = actions.get(step.action);
+        if (!builtIn) {
+          throw new KeelError('misconfigured', `steps[${step.id}]: no action named "${step.action}".`, {
+            hint: `Available actions: ${[...actions.keys()].join(', ')}.`, retriable: false,
+          });
+        }
+        action = builtIn;
       }
       const request = { config: step.with, scope: run.scope, idempotencyKey: run.idempotencyKey, signal: run.signal };
       if (run.checkFirst && step.delivery === 'check-then-act') {
@@ -47,6 +58,30 @@ export function createActionStep(actions: ReadonlyMap<string, ActionHandler>): S
       return { kind: 'completed', output, attemptId };
     },
   };
+}
+
+/**
+ * A connector's action through the governed path: its input evaluated from the run (each string of
+ * `with` is JSONata), the grant checked, and in sandbox the call replaced by its record. The class
+ * the workflow file states must be the connector action's own, so recovery after a crash follows
+ * the right rules.
+ */
+async function prepareConnectorAction(step: ActionStep, run: StepRun, connectors: ConnectorRuntimeDeps | undefined): Promise<PreparedAction> {
+  if (!connectors) throw new KeelError('misconfigured', `steps[${step.id}]: this engine has no connectors configured.`, { retriable: false });
+  const input: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(step.with)) {
+    input[field] = typeof value === 'string' ? await evaluateJsonata(value, run.scope, `steps[${step.id}].with.${field}`) : value;
+  }
+  const prepared = await prepareAction(connectors, {
+    workflowId: run.workflowId, runId: run.scope.run.id, stepId: step.id, connectorId: step.connector!, action: step.action,
+    input, idempotencyKey: run.idempotencyKey, signal: run.signal, intercept: run.scope.run.stage === 'sandbox',
+  });
+  if (prepared.delivery !== step.delivery) {
+    throw new KeelError('misconfigured', `steps[${step.id}]: ${step.connector}.${step.action} is ${prepared.delivery}, but the workflow file says ${step.delivery}.`, {
+      retriable: false, hint: `Set delivery: ${prepared.delivery} on the step, so that recovery after a crash follows the action's real class.`,
+    });
+  }
+  return prepared;
 }
 
 /**

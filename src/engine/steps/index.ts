@@ -1,5 +1,5 @@
 import type { ModelServices } from '../../models/index.js';
-import type { EgressClient } from '../../connectors/index.js';
+import type { ConnectorRuntimeDeps, EgressClient } from '../../connectors/index.js';
 import type { StepKind, StepSpec } from '../../spec/index.js';
 import { createActionStep } from './action.js';
 import { createClassifyStep } from './classify.js';
@@ -18,6 +18,8 @@ export interface StepPlugins {
   models: ModelServices;
   /** Extra actions by name; `http` is always there. */
   actions?: Record<string, ActionHandler>;
+  /** Connectors, grants and secrets behind `action` steps that name a connector. */
+  connectors?: ConnectorRuntimeDeps;
 }
 
 export type StepHandlers = { [K in StepKind]: StepHandler<Extract<StepSpec, { kind: K }>> };
@@ -32,6 +34,6 @@ export function createStepHandlers(plugins: StepPlugins): StepHandlers {
     model: createModelStep(plugins.models),
     classify: createClassifyStep(plugins.models),
     retrieve: createRetrieveStep(plugins.models),
-    action: createActionStep(actions),
+    action: createActionStep(actions, plugins.connectors),
   };
 }

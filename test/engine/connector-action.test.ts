@@ -1,0 +1,99 @@
+// A workflow's action step calling a connector through the engine, with the real `files` kind: no
+// grant, the run fails closed with permission_denied and nothing is written; with the grant the file
+// is written once; on the sandbox stage the write is recorded as what would have been written and
+// the folder stays untouched; a delivery class that differs from the action's own is refused.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorKinds, createEgressClient, decideGrant, requestGrant, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
+import type { Db } from '../../src/db/index.js';
+import { startRun, wakeRun, type Engine } from '../../src/engine/index.js';
+import { decideReview } from '../../src/review/index.js';
+import { testDatabases } from '../support/databases.js';
+import { deploy, testEngine, waitForRun } from '../support/harness.js';
+
+const workflow = (delivery = 'idempotent') => `id: kit-writer
+title: Kit writer
+owner: people-ops@example.com
+risk: low
+triggers: [{ manual: {} }]
+input: { type: object, required: [name], properties: { name: { type: string } } }
+steps:
+  - id: draft
+    kind: transform
+    expression: '{ "text": "Welcome, " & input.name }'
+  - id: save
+    kind: action
+    connector: kits
+    action: write
+    delivery: ${delivery}
+    with:
+      path: '"welcome/" & $lowercase(input.name) & ".md"'
+      content: steps.draft.text
+`;
+
+describe.each(testDatabases())('connector actions in runs on $name', (database) => {
+  let db: Db;
+  let root: string;
+  let engine: Engine | undefined;
+  beforeAll(async () => {
+    db = await database.open();
+    root = mkdtempSync(join(tmpdir(), 'keel-kit-writer-'));
+    await saveConnector(db, { id: 'kits', kind: 'files', title: 'Welcome kits', owner: 'it@example.com', config: { root } }, 'api', 'it@example.com');
+    await deploy(db, workflow());
+    await deploy(db, workflow(), 'sandbox');
+    const connectors: ConnectorRuntimeDeps = {
+      db, kinds: connectorKinds, readSecret: () => Promise.reject(new Error('no secrets here')),
+      egressFor: (allowHosts) => createEgressClient({ allowHosts: [...allowHosts] }),
+    };
+    engine = testEngine(db, { connectors });
+    await engine.startWorkers();
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await db.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const run = async (name: string, stage: 'production' | 'sandbox' = 'production') => {
+    const { run } = await startRun(db, { workflowId: 'kit-writer', stage, trigger: 'manual', input: { name } });
+    return waitForRun(db, run.id, ['succeeded', 'failed', 'outcome_unknown']);
+  };
+
+  it('fails closed without a grant and writes nothing', async () => {
+    const done = await run('Ada');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'permission_denied' });
+    expect(existsSync(join(root, 'welcome'))).toBe(false);
+  });
+
+  it('writes with the grant, and in sandbox records what it would have written without writing it', async () => {
+    const { grant } = await requestGrant(db, { workflowId: 'kit-writer', connectorId: 'kits', scope: 'files:write', actor: 'builder@example.com' });
+    await decideGrant(db, { grantId: grant.id, decision: 'approve', actor: 'it@example.com', ownsConnector: true });
+    const done = await run('Grace');
+    expect(done.status).toBe('succeeded');
+    expect(readFileSync(join(root, 'welcome', 'grace.md'), 'utf8')).toBe('Welcome, Grace');
+
+    // Sandbox sends every output to a person first (the approval boundary's fail-safe); approved,
+    // the action is recorded instead of performed.
+    const { run: started } = await startRun(db, { workflowId: 'kit-writer', stage: 'sandbox', trigger: 'manual', input: { name: 'Linus' } });
+    await waitForRun(db, started.id, ['waiting']);
+    const task = (await db.query<{ id: string }>(`SELECT id FROM reviews WHERE run_id = $1`, [started.id])).rows[0]!;
+    await decideReview(db, { target: { reviewId: task.id }, decision: 'approve', actor: 'reviewer@example.com' }, wakeRun);
+    const sandboxed = await waitForRun(db, started.id, ['succeeded', 'failed']);
+    expect(sandboxed.status).toBe('succeeded');
+    expect((sandboxed.state as Record<string, unknown>).save).toMatchObject({ intercepted: true, connector: 'kits', action: 'write', would_have_sent: { path: 'welcome/linus.md' } });
+    expect(JSON.stringify(sandboxed.state)).toContain('Welcome, Linus');
+    expect(existsSync(join(root, 'welcome', 'linus.md'))).toBe(false);
+  });
+
+  it('refuses a step whose delivery class is not the action\'s own', async () => {
+    await deploy(db, workflow('unsafe'));
+    const done = await run('Margaret');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'misconfigured' });
+    expect(String((done.error as { message: string }).message)).toContain('kits.write is idempotent');
+    expect(existsSync(join(root, 'welcome', 'margaret.md'))).toBe(false);
+  });
+});
