@@ -151,7 +151,7 @@ describe.each(testDatabases())('sign-in on $name', (database) => {
     expect(forOther.status).toBe(403);
     const forViewer = await json('POST', '/api/tokens', { name: 'for viewer', scopes: ['all'], user: viewer.email }, asAdmin);
     expect(forViewer.status).toBe(201);
-    expect((await readJson(forViewer)).token).toMatchObject({ user_email: viewer.email, scopes: ['account:self', 'reviews:read', 'runs:read', 'workflows:read'] });
+    expect((await readJson(forViewer)).token).toMatchObject({ user_email: viewer.email, scopes: ['account:self', 'connectors:read', 'reviews:read', 'runs:read', 'workflows:read'] });
 
     expect((await json('DELETE', `/api/tokens/${token.id}`, undefined, asAdmin)).status).toBe(200);
     const revoked = await json('GET', '/api/workflows', undefined, asCi);
