@@ -1,7 +1,7 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { watchLoopback } from '../../test/support/loopback-watch.js';
 import { KeelError } from '../errors.js';
 import { createEgressClient, type EgressClientOptions } from './egress.js';
 
@@ -22,24 +22,7 @@ interface LoopbackServer {
   requests: SeenRequest[];
 }
 
-const servers: http.Server[] = [];
-let socketsCreated = 0;
-const countSocket = (): void => {
-  socketsCreated++;
-};
-
-beforeEach(() => {
-  socketsCreated = 0;
-  diagnosticsChannel.subscribe('net.client.socket', countSocket);
-});
-
-afterEach(async () => {
-  diagnosticsChannel.unsubscribe('net.client.socket', countSocket);
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  }
-});
+const { servers, sockets } = watchLoopback();
 
 async function startServer(handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void): Promise<LoopbackServer> {
   const state: LoopbackServer = { port: 0, origin: '', connections: 0, requests: [] };
@@ -93,7 +76,7 @@ describe('egress guard', () => {
     expect(error.message).toContain('127.0.0.1');
     expect(error.message).toContain('loopback');
     expect(server.connections).toBe(0);
-    expect(socketsCreated).toBe(0);
+    expect(sockets()).toBe(0);
   });
 
   it.each([
@@ -117,14 +100,14 @@ describe('egress guard', () => {
     expect(error.message).toContain('service.example.test');
     expect(error.message).toContain(reason);
     expect(resolved).toEqual(['service.example.test']);
-    expect(socketsCreated).toBe(0);
+    expect(sockets()).toBe(0);
   });
 
   it('refuses an IPv4-mapped IPv6 literal', async () => {
     const error = await failure(client().request({ url: 'http://[::ffff:10.0.0.1]:8080/' }));
     expect(error.code).toBe('egress_refused');
     expect(error.message).toContain('IPv4-mapped private address');
-    expect(socketsCreated).toBe(0);
+    expect(sockets()).toBe(0);
   });
 
   it('refuses when any one of several resolved addresses is private', async () => {
@@ -142,7 +125,7 @@ describe('egress guard', () => {
     expect(error.code).toBe('egress_refused');
     expect(error.message).toContain('metadata');
     expect(resolveCalls).toBe(0);
-    expect(socketsCreated).toBe(0);
+    expect(sockets()).toBe(0);
   });
 
   it('refuses schemes other than http and https', async () => {
@@ -213,7 +196,7 @@ describe('egress redirects', () => {
     const error = await failure(egress.request({ url: start.origin }));
     expect(error.code).toBe('egress_refused');
     expect(error.message).toContain('intranet.example.test resolves to 10.0.0.5');
-    expect(socketsCreated).toBe(1); // the allowed first hop only
+    expect(sockets()).toBe(1); // the allowed first hop only
   });
 
   it('turns a POST into a GET without body on 303', async () => {

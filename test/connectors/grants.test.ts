@@ -5,19 +5,9 @@ import { checkGrant, decideGrant, listGrants, requestGrant, revokeGrant } from '
 import type { Db } from '../../src/db/index.js';
 import { isKeelError } from '../../src/errors.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy } from '../support/harness.js';
+import { deploy, oneStepWorkflow } from '../support/harness.js';
 
-const workflow = `id: mailer
-title: Mailer
-owner: ops@example.com
-risk: low
-triggers: [{ manual: {} }]
-input: { type: object }
-steps:
-  - id: shape
-    kind: transform
-    expression: '{ "ok": true }'
-`;
+const workflow = oneStepWorkflow('mailer', { title: 'Mailer' });
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

@@ -10,20 +10,10 @@ import type { Db } from '../../src/db/index.js';
 import { contractChecker } from '../support/contract.js';
 import type { Json } from '../support/json.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy } from '../support/harness.js';
+import { deploy, oneStepWorkflow } from '../support/harness.js';
 import { createTestIdentity, testHttpApp, withToken, type TestIdentity } from '../support/identity.js';
 
-const workflow = (id: string) => `id: ${id}
-title: ${id}
-owner: ops@example.com
-risk: low
-triggers: [{ manual: {} }]
-input: { type: object }
-steps:
-  - id: shape
-    kind: transform
-    expression: '{ "ok": true }'
-`;
+const workflow = (id: string) => oneStepWorkflow(id);
 
 const secretValue = `canary-${randomBytes(12).toString('hex')}`;
 /** Every spelling a leaked value could take in an answer. */

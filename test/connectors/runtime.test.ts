@@ -13,19 +13,9 @@ import { invokeAction, type ActionInvocation, type ConnectorRuntimeDeps } from '
 import type { Db } from '../../src/db/index.js';
 import { isKeelError } from '../../src/errors.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy } from '../support/harness.js';
+import { deploy, oneStepWorkflow } from '../support/harness.js';
 
-const workflow = `id: kit-saver
-title: Kit saver
-owner: people-ops@example.com
-risk: low
-triggers: [{ manual: {} }]
-input: { type: object }
-steps:
-  - id: shape
-    kind: transform
-    expression: '{ "ok": true }'
-`;
+const workflow = oneStepWorkflow('kit-saver', { title: 'Kit saver', owner: 'people-ops@example.com' });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

@@ -4,7 +4,7 @@ import { createToken, createUser, loadAccess, setWorkflowMember, type Permission
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun, type RunRow, type RunStatus } from '../../src/engine/index.js';
 import { decideReview, listReviews, type ReviewRow } from '../../src/review/index.js';
-import { waitForRun } from '../support/harness.js';
+import { oneStepWorkflow, waitForRun } from '../support/harness.js';
 
 /** size -> pick -> (check, a review, when the amount is over 100) -> done; `fail: true` fails at size. */
 export const refunds = (title = 'Refunds') => `
@@ -34,18 +34,7 @@ steps:
     expression: '{ "ok": true }'
 `;
 
-export const simple = (id: string, extra = '') => `
-id: ${id}
-title: ${id}
-owner: ops@example.com
-risk: low
-triggers: [ { manual: {} } ]
-input: { type: object }
-steps:
-  - id: note
-    kind: transform
-    expression: '{ "seen": true }'
-${extra}`;
+export const simple = (id: string, extra = '') => oneStepWorkflow(id, { extra });
 
 export type Outcome = 'small' | 'approved' | 'edited' | 'rejected' | 'failed' | 'open';
 

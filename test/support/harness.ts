@@ -22,6 +22,21 @@ export function testEngine(db: Db, overrides: { faults?: string[]; workers?: Par
   return Object.assign(engine, { errors });
 }
 
+/** The smallest managed workflow: started by hand, one transform step (`note`); `extra` is appended as is. */
+export function oneStepWorkflow(id: string, options: { title?: string; owner?: string; extra?: string } = {}): string {
+  return `id: ${id}
+title: ${options.title ?? id}
+owner: ${options.owner ?? 'ops@example.com'}
+risk: low
+triggers: [ { manual: {} } ]
+input: { type: object }
+steps:
+  - id: note
+    kind: transform
+    expression: '{ "seen": true }'
+${options.extra ?? ''}`;
+}
+
 export async function deploy(db: Db, yaml: string, stage: Stage = 'production') {
   return deployWorkflow(db, { source: yaml, sourceName: 'test.yaml', stage, actor: 'test' });
 }

@@ -24,6 +24,22 @@ export const fixedHeadersSchema = z
   });
 
 /** Budget for one exchange, redirects included: a step must never wait forever on a slow API. */
+/**
+ * Where a connector sends requests, fixed by its owner: http(s) only, no credentials in the URL
+ * (they belong in `*_secret` settings) and no #fragment (never sent, so it can only mislead).
+ */
+export const targetUrlSchema = z.string().superRefine((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return void ctx.addIssue({ code: 'custom', message: 'not a URL' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https: or http: URL' });
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'may not carry credentials; put them in a *_secret setting' });
+  if (url.hash) ctx.addIssue({ code: 'custom', message: 'may not have a #fragment' });
+});
+
 export const timeoutSchema = z.number().int().min(100).max(600_000).default(30_000);
 
 const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'cookie']);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { KeelError } from '../../errors.js';
 import { defineAction, type ConnectorContext, type ConnectorKind } from './kind.js';
-import { answerOf, fixedHeadersSchema, hasHeader, isSuccess, sensitiveForms, statusError, timeoutSchema, type HttpAnswer } from './http-exchange.js';
+import { answerOf, fixedHeadersSchema, hasHeader, isSuccess, sensitiveForms, statusError, targetUrlSchema, timeoutSchema, type HttpAnswer } from './http-exchange.js';
 
 const keyPlaceholder = '{idempotency_key}';
 
@@ -17,22 +17,10 @@ const authSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('api_key'), header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/).default('x-api-key'), key_secret: z.string().min(1) }),
 ]);
 
-const baseUrlSchema = z.string().superRefine((text, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return void ctx.addIssue({ code: 'custom', message: 'not a URL' });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https: or http: URL' });
-  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'may not carry credentials; use auth with a *_secret setting' });
-  if (url.hash) ctx.addIssue({ code: 'custom', message: 'may not have a #fragment' });
-});
-
 export const httpConfigSchema = z
   .strictObject({
     /** The API's root: every path a workflow sends is resolved under it (same origin, same base path). */
-    base_url: baseUrlSchema,
+    base_url: targetUrlSchema,
     auth: authSchema.default({ type: 'none' }),
     /** Non-secret headers sent on every request (shown in render). */
     headers: fixedHeadersSchema,

@@ -5,23 +5,14 @@ import { z } from 'zod';
 import { KeelError } from '../../errors.js';
 import { signWebhook } from '../standard-webhooks.js';
 import { defineAction, type ConnectorKind } from './kind.js';
-import { fixedHeadersSchema, hasHeader, isSuccess, sensitiveForms, statusError, timeoutSchema } from './http-exchange.js';
+import { fixedHeadersSchema, hasHeader, isSuccess, sensitiveForms, statusError, targetUrlSchema, timeoutSchema } from './http-exchange.js';
 
 const signatureHeaders = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
 
 export const webhookConfigSchema = z
   .strictObject({
     /** Where events are POSTed. Fixed by the owner: a workflow cannot redirect them elsewhere. */
-    url: z.string().superRefine((text, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(text);
-      } catch {
-        return void ctx.addIssue({ code: 'custom', message: 'not a URL' });
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https: or http: URL' });
-      if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'may not carry credentials; the signature authenticates us' });
-    }),
+    url: targetUrlSchema,
     /** The name of the secret holding the receiver's signing key (`whsec_<base64>`). */
     signing_secret: z.string().min(1),
     /** Non-secret headers sent with every event (shown in render). */
