@@ -43,7 +43,7 @@ describe('dashboard single sign-on', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const landed = new URL(page.url());
     expect(landed.pathname + landed.search).toBe('/runs?status=failed');
-    expect(await page.getByText('Grace', { exact: true }).isVisible()).toBe(true);
+    await page.getByText('Grace', { exact: true }).waitFor();
     await context.close();
   });
 });

@@ -124,8 +124,8 @@ describe('dashboard runs', () => {
     await signIn(page, server, person, '/runs');
     await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
     await expect.poll(() => rows(page).count()).toBe(3);
-    expect(await rows(page).filter({ hasText: failing }).getByText('step_failed').isVisible()).toBe(true);
-    expect(await rows(page).filter({ hasText: long }).getByText('v1', { exact: true }).isVisible()).toBe(true);
+    await rows(page).filter({ hasText: failing }).getByText('step_failed').waitFor();
+    await rows(page).filter({ hasText: long }).getByText('v1', { exact: true }).waitFor();
     await screenshot(page, 'runs');
 
     // Filtering by status: the URL says it, and only the failed run is listed.
@@ -179,14 +179,14 @@ describe('dashboard runs', () => {
     expect(await page.getByLabel('card output', { exact: true }).textContent()).toContain('Dear Ada,');
     const calls = page.getByRole('table', { name: 'Model calls of card' });
     expect(await calls.getByRole('row').count()).toBe(3);
-    expect(await calls.getByText('provider_rate_limited').isVisible()).toBe(true);
-    expect(await calls.getByText('claude-haiku-4-5').isVisible()).toBe(true);
+    await calls.getByText('provider_rate_limited').waitFor();
+    await calls.getByText('claude-haiku-4-5').waitFor();
     expect(await calls.locator('caption').textContent()).toContain('412 tokens in, 96 out, $0.00089');
     await screenshot(page, 'run-timeline-model-calls');
     const lastNote = page.getByText('the last line of a long payload');
     expect(await lastNote.count()).toBe(0);
     await page.getByRole('button', { name: /^Show input/ }).click();
-    expect(await page.getByLabel('input', { exact: true }).getByText('the last line of a long payload').isVisible()).toBe(true);
+    await page.getByLabel('input', { exact: true }).getByText('the last line of a long payload').waitFor();
 
     // The failed run says why, on the run and on the attempt that failed.
     await page.goto(`${server.url}/runs/${failing}`);
@@ -198,8 +198,8 @@ describe('dashboard runs', () => {
     await page.goto(`${server.url}/runs/${reviewed}`);
     const decision = page.getByRole('listitem', { name: 'Review Check the greeting card' });
     await decision.waitFor();
-    expect(await decision.getByText('warmer welcome').isVisible()).toBe(true);
-    expect(await decision.getByText('+welcome aboard, we are glad you are here.').isVisible()).toBe(true);
+    await decision.getByText('warmer welcome').waitFor();
+    await decision.getByText('+welcome aboard, we are glad you are here.').waitFor();
     expect(await decision.getByRole('link', { name: 'Check the greeting card' }).getAttribute('href')).toBe(`/reviews/${review.id}`);
     expect(await steps.count()).toBe(4);
     await screenshot(page, 'run-timeline');

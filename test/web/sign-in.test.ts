@@ -35,8 +35,8 @@ describe('dashboard sign-in', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/email or password/i);
     await screenshot(page, 'sign-in-refused');
     await signIn(page, server, person);
-    expect(await page.getByText('ada', { exact: true }).isVisible()).toBe(true);
-    expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
+    await page.getByText('ada', { exact: true }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await screenshot(page, 'signed-in');
     await context.close();
   });

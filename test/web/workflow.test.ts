@@ -97,14 +97,14 @@ describe('dashboard workflow page', () => {
     await page.getByRole('heading', { name: 'Refund request check', level: 1 }).waitFor();
 
     const owner = page.getByRole('region', { name: 'Ownership' });
-    expect(await owner.getByText('payments-lead@example.com').isVisible()).toBe(true);
+    await owner.getByText('payments-lead@example.com').waitFor();
     const metric = page.getByRole('region', { name: 'Metric and runbook' });
     expect(await metric.textContent()).toContain('baseline 10 percent → target 80 percent');
-    expect(await metric.getByText('2024-01-15').isVisible()).toBe(true);
+    await metric.getByText('2024-01-15').waitFor();
     expect(await metric.textContent()).toContain('past, the review is due');
     const actions = page.getByRole('region', { name: 'Systems and actions' });
     expect(await actions.textContent()).toMatch(/request_check: http POST https:\/\/payments\.example\.com\/checks\s*idempotent/);
-    expect(await page.getByRole('region', { name: 'Approval boundary' }).getByRole('cell', { name: 'output.amount > 1000' }).isVisible()).toBe(true);
+    await page.getByRole('region', { name: 'Approval boundary' }).getByRole('cell', { name: 'output.amount > 1000' }).waitFor();
     expect(await page.getByRole('link', { name: 'Runs of this workflow' }).getAttribute('href')).toBe('/runs?workflow=refund-check');
     expect(await page.getByRole('link', { name: 'Review queue', exact: true }).last().getAttribute('href')).toBe('/reviews?workflow=refund-check');
 
