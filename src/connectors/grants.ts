@@ -144,9 +144,10 @@ export interface GrantUse {
   workflowId: string;
   connectorId: string;
   scope: string;
-  /** Who is acting: the run, for the audit trail. */
-  runId: string;
-  stepId: string;
+  /** Who is acting, for the audit trail: the run and step, or (without a run) `actor`, e.g. a trigger. */
+  runId?: string;
+  stepId?: string;
+  actor?: string;
   now?: Date;
 }
 
@@ -165,8 +166,8 @@ export async function checkGrant(db: Queryable, use: GrantUse): Promise<GrantRow
   if (rows[0]) return rows[0];
   const why = await refusalReason(db, use, now);
   await recordAudit(db, {
-    actor: `run:${use.runId}`, action: 'grant:denied', subjectType: 'connector', subjectId: use.connectorId,
-    data: { workflow_id: use.workflowId, scope: use.scope, run_id: use.runId, step_id: use.stepId, why },
+    actor: use.actor ?? `run:${use.runId}`, action: 'grant:denied', subjectType: 'connector', subjectId: use.connectorId,
+    data: { workflow_id: use.workflowId, scope: use.scope, run_id: use.runId ?? null, step_id: use.stepId ?? null, why },
   });
   throw new KeelError('permission_denied', `Workflow ${use.workflowId} holds no live grant of ${use.scope} on connector ${use.connectorId} (${why}).`, {
     retriable: false,

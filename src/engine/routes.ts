@@ -5,7 +5,7 @@ import { listModelCalls, modelCallSchema, publicModelCall } from '../models/inde
 import { listReviews, publicReview, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
-import { runStatuses } from './types.js';
+import { runStatuses, triggerKinds } from './types.js';
 
 const timestamp = z.string().datetime({ offset: true }).describe('ISO 8601 timestamp');
 
@@ -13,7 +13,7 @@ const storedError = z.object({ code: z.string(), message: z.string(), hint: z.st
 
 export const runSchema = z.object({
   id: z.string(), workflow_id: z.string(), version_id: z.string(), stage: stageSchema, status: z.enum(runStatuses),
-  wait_reason: z.string().nullable(), trigger_kind: z.enum(['webhook', 'schedule', 'manual']), input: z.unknown(),
+  wait_reason: z.string().nullable(), trigger_kind: z.enum(triggerKinds), input: z.unknown(),
   state: z.record(z.string(), z.unknown()), current_step: z.string().nullable(), output: z.unknown(), error: storedError.nullable(),
   claims: z.number().int(), created_at: z.string(), updated_at: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(),
 }).openapi('Run');

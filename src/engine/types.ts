@@ -4,13 +4,15 @@ import type { Stage } from '../registry/index.js';
 export const runStatuses = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'rejected', 'outcome_unknown', 'canceled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 export const terminalStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'rejected', 'canceled'];
-export type TriggerKind = 'webhook' | 'schedule' | 'manual';
+/** What started a run; `email` is new mail read by the mail poller (see mail-poller.ts). */
+export const triggerKinds = ['webhook', 'schedule', 'manual', 'email'] as const;
+export type TriggerKind = (typeof triggerKinds)[number];
 
 export interface RunRow {
   id: string;
   workflow_id: string;
   version_id: string;
-  /** Who started the run by hand (null for webhooks and schedules). */
+  /** Who started the run by hand (null for webhooks, schedules and email). */
   requested_by: string | null;
   stage: Stage;
   status: RunStatus;
