@@ -35,6 +35,9 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /runs/{id}': dashboard,
   'GET /reviews': dashboard,
   'GET /reviews/{id}': dashboard,
+  'GET /connectors': dashboard,
+  'GET /connectors/{id}': dashboard,
+  'GET /access': dashboard,
   'GET /assets/{file}': dashboard,
 
   'POST /api/auth/sign-in': { public: 'signing in' },

@@ -8,7 +8,9 @@ import type { ApiApp } from '../contract/index.js';
 import { KeelError } from '../errors.js';
 
 /** The client-side routes of web/src/app.tsx; each answers with the page, which then routes itself. */
-export const dashboardPages = ['/', '/sign-in', '/workflows/{id}', '/runs', '/runs/{id}', '/reviews', '/reviews/{id}'] as const;
+export const dashboardPages = [
+  '/', '/sign-in', '/workflows/{id}', '/runs', '/runs/{id}', '/reviews', '/reviews/{id}', '/connectors', '/connectors/{id}', '/access',
+] as const;
 
 /** Where `npm run build` puts the dashboard, from both src/http (tests) and dist/http (npm start). */
 export const defaultDashboardDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));

@@ -4,13 +4,16 @@ import { api, ApiError, describeError, setCsrfToken } from './lib/api';
 import type { Me } from './lib/api-types';
 import { useLiveMode } from './lib/live';
 import { Link, matchPath, navigate, useLocation } from './lib/router';
-import { SessionContext } from './lib/session';
+import { SessionContext, useCan } from './lib/session';
 import { SignInPage } from './features/auth/SignInPage';
 import { OverviewPage } from './features/overview/OverviewPage';
 import { WorkflowPage } from './features/workflow/WorkflowPage';
 import { RunsPage } from './features/runs/RunsPage';
 import { RunPage } from './features/runs/RunPage';
 import { ReviewsPage } from './features/reviews/ReviewsPage';
+import { ConnectorsPage } from './features/connectors/ConnectorsPage';
+import { ConnectorPage } from './features/connectors/ConnectorPage';
+import { AccessPage } from './features/access/AccessPage';
 
 export function App() {
   const [me, setMe] = useState<Me | null>();
@@ -62,11 +65,16 @@ function route(path: string) {
   if ((p = matchPath('/runs/{id}', path))) return <RunPage id={p.id!} />;
   if (matchPath('/reviews', path)) return <ReviewsPage />;
   if ((p = matchPath('/reviews/{id}', path))) return <ReviewsPage selected={p.id!} />;
+  if (matchPath('/connectors', path)) return <ConnectorsPage />;
+  if ((p = matchPath('/connectors/{id}', path))) return <ConnectorPage id={p.id!} />;
+  if (matchPath('/access', path)) return <AccessPage />;
   return <p>No page here. <Link to="/">Go to the overview</Link>.</p>;
 }
 
 function Header({ path }: { path: string }) {
   const mode = useLiveMode();
+  // Connectors and access are for people who work with workflows' access (not a reviewer only).
+  const seesConnectors = useCan('connectors:read');
   const here = (prefix: string) => (prefix === '/' ? path === '/' || path.startsWith('/workflows') : path.startsWith(prefix)) ? 'page' : undefined;
   return (
     <header className="top">
@@ -76,6 +84,8 @@ function Header({ path }: { path: string }) {
         <Link to="/" aria-current={here('/')}>Workflows</Link>
         <Link to="/runs" aria-current={here('/runs')}>Runs</Link>
         <Link to="/reviews" aria-current={here('/reviews')}>Review queue</Link>
+        {seesConnectors ? <Link to="/connectors" aria-current={here('/connectors')}>Connectors</Link> : null}
+        {seesConnectors ? <Link to="/access" aria-current={here('/access')}>Access</Link> : null}
       </nav>
       <span className={`live live-${mode}`} role="status" title={mode === 'polling' ? 'Live updates are not reaching this page; it refreshes every 5 s' : undefined}>
         {mode === 'live' ? 'live' : mode === 'polling' ? 'polling' : 'connecting'}

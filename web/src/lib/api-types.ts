@@ -25,3 +25,15 @@ export type Overview = z.infer<typeof overviewSchema>;
 export type OverviewWorkflow = z.infer<typeof overviewWorkflowSchema>;
 export type Flow = z.infer<typeof flowSchema>;
 export type Change = z.infer<typeof changeSchema>;
+import type { connectorDetailSchema, connectorSchema, grantRequestedSchema, grantSchema, inventorySchema } from '../../../src/connectors/index.js';
+
+export type Connector = z.infer<typeof connectorSchema>;
+export type ConnectorDetail = z.infer<typeof connectorDetailSchema>;
+export type ConnectorAction = Connector['actions'][number];
+export type ConnectorSecretMeta = Connector['secrets'][number];
+export type Grant = z.infer<typeof grantSchema>;
+export type GrantRequested = z.infer<typeof grantRequestedSchema>;
+export type AccessInventory = z.infer<typeof inventorySchema>;
+export type InventoryConnector = AccessInventory['connectors'][number];
+export type InventoryGrant = InventoryConnector['grants'][number];
+export type OpenGrantRequest = AccessInventory['open_requests'][number];

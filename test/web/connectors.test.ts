@@ -1,0 +1,242 @@
+// Connectors, grants and the access inventory in a real browser: a viewer reads the connectors,
+// their actions and their secrets' metadata (never a value, in the page or in any answer it
+// read); the connector's owner approves a request from /access, rejects and revokes with a note
+// from the connector's page; someone who may not decide gets no approve control; a refusal by the
+// server is shown as it explained it; the navigation offers the pages only to those who may read them.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { putSecret, saveConnector } from '../../src/connectors/index.js';
+import { oneStepWorkflow } from '../support/harness.js';
+import { createTestIdentity, type TestIdentity } from '../support/identity.js';
+import { createPerson, launchBrowser, newContext, screenshot, signIn, startDashboardServer, type DashboardServer, type Person } from './browser.js';
+import { connectorFixtures } from './fixtures.js';
+
+const secretValue = `canary-${randomBytes(12).toString('hex')}`;
+
+interface GrantJson {
+  id: string;
+  status: string;
+  decided_by: string | null;
+  decision_note: string | null;
+}
+
+describe('dashboard connectors and access', () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let admin: TestIdentity, builder: TestIdentity;
+  let owner: Person, viewer: Person, reviewer: Person;
+  let root: string;
+  const grants: Record<string, string> = {};
+  /** Every API answer a page read, for the leak check in afterAll. */
+  const answers: Promise<string>[] = [];
+
+  async function callApi<T>(who: TestIdentity, method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(server.url + path, {
+      method, headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+  const ask = async (workflow: string, connector: string, scope: string, reason?: string) =>
+    (await callApi<{ grant: GrantJson }>(builder, 'POST', `/api/workflows/${workflow}/grants`, { connector, scope, reason })).grant.id;
+  const grantStatus = async (id: string) =>
+    (await callApi<{ grants: GrantJson[] }>(admin, 'GET', '/api/grants')).grants.find((g) => g.id === id);
+
+  /** A signed-in page whose every /api answer is kept for the leak check. */
+  async function pageAs(person: Person, path: string, size: 'desktop' | 'phone' = 'desktop'): Promise<Page> {
+    const context = await newContext(browser, size);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('response', (res) => {
+      const url = new URL(res.url());
+      if (url.pathname.startsWith('/api/') && url.pathname !== '/api/events') answers.push(res.text().catch(() => ''));
+    });
+    await signIn(page, server, person, path);
+    return page;
+  }
+
+  beforeAll(async () => {
+    server = await startDashboardServer({
+      'mailer.yaml': oneStepWorkflow('mailer', { title: 'Mailer' }),
+      'quiet.yaml': oneStepWorkflow('quiet', { title: 'Quiet' }),
+      'notes.yaml': oneStepWorkflow('notes', { title: 'Notes' }),
+    });
+    browser = await launchBrowser();
+    const db = server.keel.db;
+    admin = await createTestIdentity(db, ['admin']);
+    builder = await createTestIdentity(db, ['builder']);
+    // The owner holds no role that decides grants: owning the connectors is what lets them.
+    owner = await createPerson(server, ['viewer'], 'olive');
+    viewer = await createPerson(server, ['viewer'], 'vera');
+    reviewer = await createPerson(server, ['reviewer'], 'rita');
+    root = mkdtempSync(join(tmpdir(), 'keel-kits-'));
+    await saveConnector(db, connectorFixtures.crm(owner.email), 'api', 'test');
+    await saveConnector(db, connectorFixtures.kits(owner.email, root), 'api', 'test');
+    await saveConnector(db, connectorFixtures.billing('finance@example.com'), 'api', 'test');
+    await putSecret(db, server.keel.secretKey, { connectorId: 'crm', name: 'crm-token', value: secretValue, actor: 'test', rotationDays: 90 });
+    await putSecret(db, server.keel.secretKey, { connectorId: 'billing', name: 'billing-key', value: `${secretValue}-billing`, actor: 'test' });
+    await db.query(`UPDATE connector_secrets SET rotate_by = now() - interval '2 days' WHERE connector_id = 'billing'`);
+
+    grants.read = await ask('mailer', 'crm', 'http:read', 'reads customer records');
+    grants.write = await ask('quiet', 'crm', 'http:write');
+    grants.files = await ask('notes', 'kits', 'files:write');
+    await callApi(admin, 'POST', `/api/grants/${grants.files}/decision`, { decision: 'approve' });
+    grants.billing = await ask('quiet', 'billing', 'http:read');
+  }, 60_000);
+
+  afterAll(async () => {
+    const texts = await Promise.all(answers);
+    await browser?.close();
+    await server?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+    expect(texts.length).toBeGreaterThan(10);
+    for (const text of texts) expect(text.includes(secretValue), 'an answer the dashboard read holds a secret value').toBe(false);
+  });
+
+  it('shows a viewer the connectors, their actions and secret metadata, never a value, and no decision controls', async () => {
+    const page = await pageAs(viewer, '/');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Access' }).waitFor();
+    await nav.getByRole('link', { name: 'Connectors' }).click();
+    const list = page.getByRole('table', { name: 'Connectors' });
+    const crm = list.locator('tr[data-connector="crm"]');
+    await crm.waitFor();
+    expect(await crm.locator('td').allTextContents()).toEqual([
+      'http', owner.email, '2', 'http:readhttp:write', expect.stringMatching(/^crm-token v1 · rotate by /), 'crm.internal.example:8443',
+    ]);
+    expect(await list.locator('tr[data-connector="billing"] td[data-label="Secrets"]').textContent()).toMatch(/billing-key v1 · rotation due \(since /);
+    expect(await list.locator('tr[data-connector="billing"] time.overdue').count()).toBe(1);
+    expect(await list.locator('tr[data-connector="kits"] td[data-label="Secrets"]').textContent()).toBe('none');
+    await screenshot(page, 'connectors');
+
+    await crm.getByRole('link', { name: 'crm' }).click();
+    await page.getByRole('heading', { name: 'Customer records', level: 1 }).waitFor();
+    const actions = page.getByRole('table', { name: 'Actions' });
+    await actions.getByRole('row', { name: /get/ }).waitFor();
+    expect((await actions.locator('tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      'get http:read idempotent read only', 'send http:write unsafe side effect: changes the source system',
+    ]);
+    const secrets = page.getByRole('table', { name: 'Secrets' });
+    await secrets.getByRole('cell', { name: 'crm-token' }).waitFor();
+    expect(await secrets.locator('tbody td').nth(1).textContent()).toBe('v1');
+    const pending = page.getByRole('table', { name: 'Grants' }).locator(`tr[data-grant="${grants.read}"]`);
+    await pending.getByText('requested', { exact: true }).waitFor();
+    expect(await pending.textContent()).toContain('reads customer records');
+    expect(await pending.textContent()).toContain(`${owner.email} (the connector's owner) or an admin decides`);
+    expect(await page.getByRole('button', { name: /^(Approve|Reject|Revoke)/ }).count()).toBe(0);
+    expect(await page.content()).not.toContain(secretValue);
+    await page.getByText('Configuration (secret names only)').click();
+    expect(await page.getByRole('region', { name: 'Ownership' }).textContent()).toContain('"token_secret": "crm-token"');
+    await screenshot(page, 'connector');
+
+    await nav.getByRole('link', { name: 'Access' }).click();
+    await page.getByText('Nothing waits for your decision.').waitFor();
+    const others = page.getByRole('table', { name: 'Requests waiting for someone else' });
+    await others.locator(`tr[data-grant="${grants.read}"]`).waitFor();
+    expect(await page.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+
+    const phone = await pageAs(viewer, '/connectors', 'phone');
+    await phone.getByRole('table', { name: 'Connectors' }).locator('tr[data-connector="crm"]').waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await screenshot(phone, 'connectors-phone');
+    await phone.goto(server.url + '/connectors/crm');
+    await phone.getByRole('table', { name: 'Grants' }).locator(`tr[data-grant="${grants.read}"]`).waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await screenshot(phone, 'connector-phone');
+    await phone.context().close();
+    await page.context().close();
+  }, 60_000);
+
+  it('lets the owner approve the oldest request from /access, and the grant is approved', async () => {
+    const page = await pageAs(owner, '/access');
+    const toApprove = page.getByRole('table', { name: 'Grants to approve' });
+    await toApprove.locator(`tr[data-grant="${grants.read}"]`).waitFor();
+    // Oldest first; the billing request is someone else's to decide.
+    expect(await toApprove.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-grant')))).toEqual([grants.read, grants.write]);
+    await page.getByRole('table', { name: 'Requests waiting for someone else' }).locator(`tr[data-grant="${grants.billing}"]`).waitFor();
+    const rotation = page.getByRole('table', { name: 'Secrets due for rotation' });
+    expect(await rotation.locator('tr[data-connector="billing"]').textContent()).toMatch(/finance-ops@example\.com.*billing-key.*rotation due/);
+    const download = page.getByRole('link', { name: 'Download the inventory as Markdown' });
+    expect(await download.getAttribute('href')).toBe('/api/access/inventory?format=markdown');
+    // The session cookie carries a plain link: the same request from the page answers the Markdown.
+    expect(await page.evaluate(() => fetch('/api/access/inventory?format=markdown').then((r) => r.text()))).toContain('# Access inventory');
+    await screenshot(page, 'access');
+
+    await page.getByRole('button', { name: 'Approve http:read for mailer on crm' }).click();
+    await page.getByLabel('Valid until (optional)').waitFor();
+    await screenshot(page, 'access-approve');
+    await page.getByRole('button', { name: 'Confirm: approve http:read for mailer on crm' }).click();
+    await page.getByRole('status').getByText('Approved http:read for mailer on crm.').waitFor();
+    await expect.poll(() => toApprove.locator(`tr[data-grant="${grants.read}"]`).count()).toBe(0);
+    const mailer = page.getByRole('table', { name: 'Access of mailer' });
+    await mailer.getByText('approved', { exact: true }).waitFor();
+    expect(await mailer.locator('tbody tr').first().textContent()).toMatch(/^crm http.*http:read.*approved.*no expiry.*never.*no$/);
+    expect(await grantStatus(grants.read!)).toMatchObject({ status: 'approved', decided_by: owner.email });
+
+    const phone = await pageAs(owner, '/access', 'phone');
+    await phone.getByRole('table', { name: 'Grants to approve' }).locator(`tr[data-grant="${grants.write}"]`).waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await screenshot(phone, 'access-phone');
+    await phone.context().close();
+    await page.context().close();
+  }, 60_000);
+
+  it('rejects and revokes with a required note from the connector page', async () => {
+    const page = await pageAs(owner, '/connectors/crm');
+    const row = page.getByRole('table', { name: 'Grants' }).locator(`tr[data-grant="${grants.write}"]`);
+    await row.getByRole('button', { name: 'Reject http:write for quiet on crm' }).click();
+    const confirm = row.getByRole('button', { name: 'Confirm: reject http:write for quiet on crm' });
+    await confirm.click();
+    await row.getByText('Write a note saying why').waitFor();
+    expect(await row.getByLabel('Why reject (required)').getAttribute('aria-invalid')).toBe('true');
+    await row.getByLabel('Why reject (required)').fill('quiet only reads');
+    await confirm.click();
+    await page.getByRole('status').getByText('Rejected http:write for quiet on crm.').waitFor();
+    await row.getByText('rejected', { exact: true }).waitFor();
+    expect(await row.textContent()).toContain('“quiet only reads”');
+    expect(await grantStatus(grants.write!)).toMatchObject({ status: 'rejected', decided_by: owner.email, decision_note: 'quiet only reads' });
+
+    await page.goto(server.url + '/connectors/kits');
+    const files = page.getByRole('table', { name: 'Grants' }).locator(`tr[data-grant="${grants.files}"]`);
+    const revoke = files.getByRole('button', { name: 'Revoke files:write for notes on kits' });
+    await revoke.click();
+    // Escape closes the form and gives the focus back to the control that opened it.
+    await files.getByLabel('Why revoke (required)').press('Escape');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Revoke files:write for notes on kits');
+    await revoke.press('Enter');
+    await files.getByLabel('Why revoke (required)').fill('notes moved to the wiki');
+    await screenshot(page, 'connector-revoke');
+    await files.getByRole('button', { name: 'Confirm: revoke files:write for notes on kits' }).click();
+    await files.getByText('revoked', { exact: true }).waitFor();
+    expect(await grantStatus(grants.files!)).toMatchObject({ status: 'revoked', decided_by: owner.email, decision_note: 'notes moved to the wiki' });
+    await page.context().close();
+  }, 60_000);
+
+  it('shows the server\'s refusal as it explained it', async () => {
+    const id = await ask('mailer', 'crm', 'http:write');
+    const page = await pageAs(owner, '/connectors/crm');
+    const row = page.getByRole('table', { name: 'Grants' }).locator(`tr[data-grant="${id}"]`);
+    await row.getByRole('button', { name: 'Approve http:write for mailer on crm' }).click();
+    // The connector changes hands while the page is open: the server, not the page, decides.
+    await saveConnector(server.keel.db, { ...connectorFixtures.crm('new-owner@example.com') }, 'api', 'test');
+    await row.getByRole('button', { name: 'Confirm: approve http:write for mailer on crm' }).click();
+    await row.getByRole('alert').getByText(`Only new-owner@example.com (the owner of connector crm) or an admin may decide its grants; ${owner.email} is neither.`).waitFor();
+    expect(await grantStatus(id)).toMatchObject({ status: 'requested' });
+    await page.context().close();
+  }, 60_000);
+
+  it('offers Connectors and Access only to people who may read connectors', async () => {
+    const page = await pageAs(reviewer, '/');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Review queue' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Connectors' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Access' }).count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
+});
