@@ -3,6 +3,7 @@
 // text can never carry the password (the server's own reply is kept, with any secret scrubbed).
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { sensitiveForms } from './http-exchange.js';
 
 /**
  * How a connection that is not TLS from the start (`secure: false`) treats STARTTLS:
@@ -59,11 +60,7 @@ export function refuseCleartextPassword(server: ServerWithPassword, ctx: z.Refin
 /** Replaces a secret, and the encodings SASL puts on the wire, wherever a server echoed it back. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    const forms = [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
-    for (const form of forms) if (form.length >= 4) out = out.split(form).join('[redacted]');
-  }
+  for (const form of sensitiveForms(secrets.filter((s): s is string => Boolean(s)))) out = out.split(form).join('[redacted]');
   // AUTH PLAIN carries "\0user\0password" in base64: any long base64 run next to AUTH goes too.
   return out.replace(/(AUTH\s+\w+\s+)[A-Za-z0-9+/=]{8,}/gi, '$1[redacted]');
 }

@@ -60,13 +60,17 @@ export interface HttpAnswer {
 
 /**
  * Every spelling in which a credential could come back to us (echo APIs, debug pages, error bodies
- * quoting the request): raw, base64, URL-encoded and hex, for each secret value and each header
+ * quoting the request): raw, base64 (standard and URL-safe), URL-encoded and hex (either case), also
+ * with JSON's escaped slashes, for each secret value and each header
  * value built from one (a Basic header is base64 of user:password, not of the password alone).
  */
 export function sensitiveForms(values: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const value of values) {
-    for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value), Buffer.from(value).toString('hex')]) {
+    const bytes = Buffer.from(value);
+    const spellings = [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
+    // An answer quoted as text keeps JSON's escapes: PHP's json_encode writes every / as \/.
+    for (const form of spellings.flatMap((f) => (f.includes('/') ? [f, f.replaceAll('/', '\\/')] : [f]))) {
       if (form.length >= minRedactedLength) forms.add(form);
     }
   }
