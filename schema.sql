@@ -247,6 +247,39 @@ CREATE TABLE library_versions (
   CONSTRAINT library_versions_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE mail_trigger_messages (
+  workflow_id text NOT NULL,
+  stage text NOT NULL,
+  connector_id text NOT NULL,
+  message_id text NOT NULL,
+  run_id text NOT NULL,
+  seen_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT mail_trigger_messages_pkey PRIMARY KEY (workflow_id, stage, connector_id, message_id),
+  CONSTRAINT mail_trigger_messages_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+
+CREATE TABLE mail_triggers (
+  workflow_id text NOT NULL,
+  stage text NOT NULL,
+  trigger_index integer NOT NULL,
+  connector_id text NOT NULL,
+  input_expression text,
+  every_ms integer NOT NULL,
+  uid_validity text,
+  last_uid bigint,
+  last_date timestamp with time zone,
+  next_poll_at timestamp with time zone NOT NULL,
+  last_polled_at timestamp with time zone,
+  last_error jsonb,
+  skipped_count integer NOT NULL DEFAULT 0,
+  last_skipped jsonb,
+  CONSTRAINT mail_triggers_every_ms_check CHECK ((every_ms >= 5000)),
+  CONSTRAINT mail_triggers_last_uid_check CHECK ((last_uid >= 0)),
+  CONSTRAINT mail_triggers_pkey PRIMARY KEY (workflow_id, stage, trigger_index),
+  CONSTRAINT mail_triggers_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX mail_triggers_due ON public.mail_triggers USING btree (next_poll_at);
+
 CREATE TABLE model_calls (
   id bigint NOT NULL DEFAULT nextval('model_calls_id_seq'::regclass),
   run_id text NOT NULL,
@@ -405,7 +438,7 @@ CREATE TABLE runs (
   requested_by text,
   CONSTRAINT runs_pkey PRIMARY KEY (id),
   CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'waiting'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'outcome_unknown'::text, 'canceled'::text]))),
-  CONSTRAINT runs_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['webhook'::text, 'schedule'::text, 'manual'::text]))),
+  CONSTRAINT runs_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['webhook'::text, 'schedule'::text, 'manual'::text, 'email'::text]))),
   CONSTRAINT runs_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
   CONSTRAINT runs_wait_reason_check CHECK ((wait_reason = ANY (ARRAY['retry'::text, 'review'::text, 'outcome_unknown'::text]))),
   CONSTRAINT runs_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     env: {}, file: join(dir, 'keel.yaml'),
     flags: {
       server: { port: 0, host: '127.0.0.1' }, database: { dataDir: join(dir, 'data') },
-      workflowsDir: join(dir, 'workflows'), promptsDir: join(dir, 'prompts'), logLevel: 'silent',
+      workflowsDir: join(dir, 'workflows'), connectorsDir: join(dir, 'connectors'), promptsDir: join(dir, 'prompts'), logLevel: 'silent',
     },
   });
   const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: true });

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from './config/index.js';
-import { connectorKinds, createEgressClient, loadConnectorFiles, loadSecretKey, readSecret, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
+import { applyFileGrants, connectorKinds, createConnectorRuntime, createEgressClient, loadConnectorFiles, loadSecretKey, secretsSealedWithOtherKeys, type SecretKey } from './connectors/index.js';
 import { migrate, openDb, type Db } from './db/index.js';
 import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -62,13 +62,13 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   }
   if (roles.loadWorkflows) {
     // Connectors before workflows: a workflow's access list names them.
-    await loadConnectorFiles({
-      db, kinds: connectorKinds, secretKey, env: config.connectorSecrets,
-      logError: (message, facts) => logger.error(facts, message), logInfo: (message, facts) => logger.info(facts, message),
-    }, config.connectorsDir);
+    const connectorLog = { logError: (message: string, facts: Record<string, unknown>) => logger.error(facts, message), logInfo: (message: string, facts: Record<string, unknown>) => logger.info(facts, message) };
+    const connectorFiles = await loadConnectorFiles({ db, kinds: connectorKinds, secretKey, env: config.connectorSecrets, ...connectorLog }, config.connectorsDir);
     // Prompts first: deploying a workflow pins the library versions it refers to.
     await loadLibraryFolder(db, config.promptsDir, { label: 'production', actor: 'keel:startup', logger, models: Object.keys(config.models) });
     await loadWorkflowFiles(db, config, logger);
+    // The grants connector files approve name workflows, so they come once those are deployed.
+    await applyFileGrants(db, connectorFiles.grants, connectorLog);
     // The process that loads the workflow files also owns the notification targets: the table
     // follows keel.yaml, so a removed target stops being queued for.
     const synced = await syncNotificationTargets(db, config.notifications.webhooks);
@@ -84,11 +84,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   // One set of model clients for the process: steps, library search and start-up embedding share it.
   const models = createModelServices({ configs: config.models, providerKeys: config.providerKeys, embedding: config.retrieval.embeddingModel, egress });
   // Each connector reaches the hosts it allow-lists besides the process-wide ones, nothing else private.
-  const connectors = {
-    db, kinds: connectorKinds,
-    readSecret: (connectorId: string, name: string) => readSecret(db, secretKey, connectorId, name),
-    egressFor: (allowHosts: readonly string[]) => createEgressClient({ allowHosts: [...config.egress.allowHosts, ...allowHosts] }),
-  };
+  const connectors = createConnectorRuntime({ db, secretKey, allowHosts: config.egress.allowHosts });
   const engine = createEngine({
     db, egress, connectors,
     workers: config.workers, scheduler: config.scheduler, faults: config.faults, onError,
@@ -108,7 +104,10 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       callbackSecret: config.deliverySecrets[config.reviews.callbackSecretEnv],
     });
   }
-  if (roles.scheduler) await engine.startScheduler();
+  if (roles.scheduler) {
+    await engine.startScheduler();
+    await engine.startMailPoller();
+  }
 
   let server: ServerType | undefined;
   let closeStreams = async () => {};

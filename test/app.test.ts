@@ -6,7 +6,7 @@ import { startKeel } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 
 const configIn = (dir: string, port: number) =>
-  loadConfig({ env: {}, file: join(dir, 'none.yaml'), flags: { server: { port }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), logLevel: 'silent' } });
+  loadConfig({ env: {}, file: join(dir, 'none.yaml'), flags: { server: { port }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent' } });
 
 describe('starting Keel', () => {
   it('fails clearly when the port is taken, and releases its database', async () => {

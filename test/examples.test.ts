@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
+import { applyFileGrants, connectorKinds, parseConnectorFile, saveConnector } from '../src/connectors/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
 import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
@@ -46,7 +47,12 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await storeClassifierVersion(db, { name: 'banking77', model: banking77, datasetName: classifierConfig.dataset, datasetHash: 'test', rows: 10_003, actor: 'test' });
     const library = await loadLibraryFolder(db, 'prompts', { label: 'production', actor: 'test', logger: { info() {}, warn() {} } });
     expect(library.skipped).toEqual([]);
-    await deploy(db, example('support-triage').replace('http://127.0.0.1:4390', target.url));
+    // The shipped connector file, pointed at the loopback target instead of the demo helpdesk; its
+    // owner's grant is applied once the workflow is deployed, as `npm start` does.
+    const helpdesk = parseConnectorFile(readFileSync('connectors/helpdesk.yaml', 'utf8').replace('http://127.0.0.1:4390', target.url).replace('127.0.0.1:4390', '127.0.0.1'), 'connectors/helpdesk.yaml', connectorKinds);
+    await saveConnector(db, helpdesk.definition, 'file', 'test');
+    await deploy(db, example('support-triage'));
+    expect(await applyFileGrants(db, [{ connectorId: 'helpdesk', file: 'connectors/helpdesk.yaml', grants: helpdesk.grants }], { logError: (m) => expect.fail(m), logInfo() {} })).toEqual({ approved: 1, revoked: 0 });
   }
 
   const triage = (ticket: string, text: string) =>
@@ -89,7 +95,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await waitForRun(db, unsure.run.id, ['waiting']);
     const [draftReview] = await listReviews(db, { runId: unsure.run.id });
     expect(draftReview).toMatchObject({ step_id: 'approval', reason: 'low_confidence', status: 'pending', assigned_role: 'reviewer', proposed: { intent: 'top_up_failed' } });
-    expect(draftReview!.context).toMatchObject({ actions: [{ step: 'file_ticket', action: 'http', delivery: 'idempotent' }] });
+    expect(draftReview!.context).toMatchObject({ actions: [{ step: 'file_ticket', connector: 'helpdesk', action: 'send', delivery: 'idempotent' }] });
     await decideReview(db, { target: { reviewId: draftReview!.id }, decision: 'edit', output: { ...(draftReview!.proposed as object), reply: 'We are looking into your top-up.' }, actor: 'agent@example.com' }, wakeRun);
     await waitForRun(db, unsure.run.id, ['succeeded']);
     expect(target.effects.at(-1)!.body).toMatchObject({ ticket_id: 'T-3', intent: 'top_up_failed', reply: 'We are looking into your top-up.' });

@@ -4,7 +4,8 @@
 // per-statement timings on "stop".
 import { startKeel } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createEgressClient } from '../../src/connectors/index.js';
+import { randomBytes } from 'node:crypto';
+import { createConnectorRuntime, createEgressClient, secretKeyFromText } from '../../src/connectors/index.js';
 import { openDb } from '../../src/db/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { fromParent, tellParent } from '../lib/children.js';
@@ -27,6 +28,7 @@ if (process.env.BENCH_PROFILE === '1') {
   timed = timeDb(await openDb(config));
   engine = createEngine({
     db: timed, egress: createEgressClient({ allowHosts: [] }), workers: config.workers, scheduler: config.scheduler,
+    connectors: createConnectorRuntime({ db: timed, secretKey: secretKeyFromText(randomBytes(32).toString('hex'), 'bench'), allowHosts: [] }),
     onError: (message, error) => console.error(message, error),
   });
   stop = async () => {

@@ -1,5 +1,6 @@
 // The workflows the benchmarks run, and a quiet engine on a given database.
-import { createEgressClient } from '../../src/connectors/index.js';
+import { randomBytes } from 'node:crypto';
+import { createConnectorRuntime, createEgressClient, secretKeyFromText } from '../../src/connectors/index.js';
 import type { Db } from '../../src/db/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { deployWorkflow } from '../../src/registry/index.js';
@@ -42,6 +43,7 @@ export function benchEngine(db: Db, workers: { concurrency: number; pollMs?: num
   const engine = createEngine({
     db,
     egress: createEgressClient({ allowHosts: [] }),
+    connectors: createConnectorRuntime({ db, secretKey: secretKeyFromText(randomBytes(32).toString('hex'), 'bench'), allowHosts: [] }),
     workers: { leaseMs: 30_000, heartbeatMs: 10_000, pollMs: 2_000, sweepMs: 5_000, ...workers },
     scheduler: { tickMs: 1_000 },
     onError: (message, error) => errors.push({ message, error }),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { isKeelError, KeelError, type FieldProblem } from '../errors.js';
 import { saveConnector, type ConnectorDefinition } from './connector-store.js';
+import { scopesOfKind } from './connector-view.js';
 import type { ConnectorKind } from './kinds/kind.js';
 import { putSecret, type SecretKey } from './secrets/index.js';
 
@@ -30,6 +31,12 @@ const connectorFileSchema = z.object({
   allow_hosts: z.array(z.string().min(1)).default([]),
   config: z.record(z.string(), z.unknown()).default({}),
   secrets: z.record(z.string(), secretRef).default({}),
+  /** The owner's standing approvals: these workflows may use these scopes (applied once workflows are loaded). */
+  grants: z.array(z.object({
+    workflow: z.string().min(1),
+    scopes: z.array(z.string().min(1)).min(1),
+    expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' }).optional(),
+  }).strict()).default([]),
 }).strict();
 
 export type SecretRef = z.infer<typeof secretRef>;
@@ -37,6 +44,21 @@ export type SecretRef = z.infer<typeof secretRef>;
 export interface ConnectorFile {
   definition: ConnectorDefinition;
   secrets: Record<string, SecretRef>;
+  grants: FileGrant[];
+}
+
+/** One workflow's scopes approved in a connector file by the connector's owner. */
+export interface FileGrant {
+  workflow: string;
+  scopes: string[];
+  expires?: string;
+}
+
+/** A loaded file's grants, kept until the workflows they name are deployed. */
+export interface ConnectorFileGrants {
+  connectorId: string;
+  file: string;
+  grants: FileGrant[];
 }
 
 /** Parses and checks one file: its shape, its kind's config, and a reference for every secret the config names. */
@@ -58,12 +80,18 @@ export function parseConnectorFile(text: string, fileName: string, kinds: Readon
   if (missing.length > 0) {
     throw fileError(fileName, missing.map((name) => ({ path: `${fileName} secrets.${name}`, message: 'the config names this secret; give a reference: { env: KEEL_CONNECTOR_... } or { file: /run/secrets/... }' })));
   }
+  const scopes = scopesOfKind(kind);
+  const unknownScopes = file.grants.flatMap((g, i) => g.scopes.flatMap((scope, j) => (scopes.includes(scope) ? [] : [{
+    path: `${fileName} grants[${i}].scopes[${j}]`, message: `${file.kind} connectors have no scope ${scope}; theirs: ${scopes.join(', ')}`,
+  }])));
+  if (unknownScopes.length > 0) throw fileError(fileName, unknownScopes);
   return {
     definition: {
       id: file.id, kind: file.kind, title: file.title, owner: file.owner, credentialOwner: file.credential_owner,
       config: file.config, allowHosts: file.allow_hosts, rotationDays: file.rotation_days,
     },
     secrets: file.secrets,
+    grants: file.grants,
   };
 }
 
@@ -86,15 +114,16 @@ export interface ConnectorFileDeps {
  * with what is wrong and skipped (the rest still load); its actions then fail with a clear
  * `misconfigured` error at run time instead of the server refusing to start.
  */
-export async function loadConnectorFiles(deps: ConnectorFileDeps, dir: string): Promise<{ loaded: string[]; failed: string[] }> {
+export async function loadConnectorFiles(deps: ConnectorFileDeps, dir: string): Promise<{ loaded: string[]; failed: string[]; grants: ConnectorFileGrants[] }> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   } catch {
-    return { loaded: [], failed: [] };
+    return { loaded: [], failed: [], grants: [] };
   }
   const loaded: string[] = [];
   const failed: string[] = [];
+  const grants: ConnectorFileGrants[] = [];
   for (const name of names) {
     const path = join(dir, name);
     try {
@@ -103,13 +132,14 @@ export async function loadConnectorFiles(deps: ConnectorFileDeps, dir: string): 
       const versions = await syncSecrets(deps, file);
       deps.logInfo('connector loaded', { connector: file.definition.id, kind: file.definition.kind, changed, secrets: versions });
       loaded.push(file.definition.id);
+      grants.push({ connectorId: file.definition.id, file: path, grants: file.grants });
     } catch (error) {
       if (!isKeelError(error)) throw error;
       deps.logError('connector file not loaded', { file: path, message: error.message, problems: error.problems });
       failed.push(path);
     }
   }
-  return { loaded, failed };
+  return { loaded, failed, grants };
 }
 
 async function syncSecrets(deps: ConnectorFileDeps, file: ConnectorFile): Promise<Record<string, number>> {

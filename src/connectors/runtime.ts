@@ -6,9 +6,11 @@
 import type { Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
 import { getConnector, type ConnectorRow } from './connector-store.js';
-import type { EgressClient } from './egress.js';
+import { createEgressClient, type EgressClient } from './egress.js';
 import { checkGrant } from './grants.js';
+import { connectorKinds } from './kinds/index.js';
 import type { ConnectorAction, ConnectorKind, DeliveryClass } from './kinds/kind.js';
+import { readSecret, type SecretKey } from './secrets/index.js';
 
 export interface ConnectorRuntimeDeps {
   db: Queryable;
@@ -19,10 +21,27 @@ export interface ConnectorRuntimeDeps {
   egressFor(allowHosts: readonly string[]): EgressClient;
 }
 
+/**
+ * The runtime a process gives its engine: every kind this Keel knows, secrets opened with the
+ * instance key at the moment of the call, and per connector a guarded client that reaches the
+ * process-wide allowed hosts plus the connector's own, nothing else private.
+ */
+export function createConnectorRuntime(input: { db: Queryable; secretKey: SecretKey; allowHosts: readonly string[] }): ConnectorRuntimeDeps {
+  return {
+    db: input.db,
+    kinds: connectorKinds,
+    readSecret: (connectorId, name) => readSecret(input.db, input.secretKey, connectorId, name),
+    egressFor: (allowHosts) => createEgressClient({ allowHosts: [...input.allowHosts, ...allowHosts] }),
+  };
+}
+
 export interface ActionInvocation {
   workflowId: string;
-  runId: string;
-  stepId: string;
+  /** The run and step making the call; absent when a trigger reads its source (the email trigger). */
+  runId?: string;
+  stepId?: string;
+  /** Who acts, for the audit trail, when there is no run: `run:<id>` otherwise. */
+  actor?: string;
   connectorId: string;
   action: string;
   input: unknown;
@@ -88,13 +107,8 @@ export interface PreparedAction {
  */
 export async function prepareAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<PreparedAction> {
   const { connector, action, config, delivery } = await resolveAction(deps, call.connectorId, call.action);
-  const input = action.input.safeParse(call.input);
-  if (!input.success) {
-    throw new KeelError('invalid_input', `The input of ${call.connectorId}.${call.action} is invalid.`, {
-      retriable: false, problems: input.error.issues.map((i) => ({ path: `with.${i.path.join('.')}`, message: i.message })),
-    });
-  }
-  await checkGrant(deps.db, { workflowId: call.workflowId, connectorId: call.connectorId, scope: action.scope, runId: call.runId, stepId: call.stepId });
+  const input = parseInput(action, call.connectorId, call.action, call.input);
+  await checkGrant(deps.db, { workflowId: call.workflowId, connectorId: call.connectorId, scope: action.scope, runId: call.runId, stepId: call.stepId, actor: call.actor });
   const scope = action.scope;
   const context = {
     secret: (name: string) => deps.readSecret(connector.id, name),
@@ -102,7 +116,7 @@ export async function prepareAction(deps: ConnectorRuntimeDeps, call: ActionInvo
     idempotencyKey: call.idempotencyKey,
     signal: call.signal,
   };
-  const args = { config, input: input.data, context };
+  const args = { config, input, context };
   const check = action.check;
   const prepared: PreparedAction = {
     delivery, scope,
@@ -110,10 +124,27 @@ export async function prepareAction(deps: ConnectorRuntimeDeps, call: ActionInvo
     ...(check ? { check: () => check(args) } : {}),
   };
   if (call.intercept && action.sideEffect) {
-    const wouldHaveSent = action.render(config, input.data);
+    const wouldHaveSent = action.render(config, input);
     prepared.intercepted = { output: { intercepted: true, connector: call.connectorId, action: call.action, would_have_sent: wouldHaveSent }, delivery, scope, wouldHaveSent };
   }
   return prepared;
+}
+
+function parseInput(action: ConnectorAction<unknown, never>, connectorId: string, actionName: string, raw: unknown): never {
+  const input = action.input.safeParse(raw);
+  if (!input.success) {
+    throw new KeelError('invalid_input', `The input of ${connectorId}.${actionName} is invalid.`, {
+      retriable: false, problems: input.error.issues.map((i) => ({ path: `with.${i.path.join('.')}`, message: i.message })),
+    });
+  }
+  return input.data;
+}
+
+/** What a call would send, without a grant check or a call: what a person approving the run is shown. */
+export async function renderAction(deps: Pick<ConnectorRuntimeDeps, 'db' | 'kinds'>, connectorId: string, actionName: string, rawInput: unknown) {
+  const { action, config, delivery } = await resolveAction(deps, connectorId, actionName);
+  const input = parseInput(action, connectorId, actionName, rawInput);
+  return { scope: action.scope, delivery, side_effect: action.sideEffect, would_send: action.render(config, input) };
 }
 
 /** Checks and performs one action call (or records it, in sandbox). */

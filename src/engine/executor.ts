@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import { KeelError, coerceError, isKeelError, serializeError, type StoredError } from '../errors.js';
 import { APPROVAL, parseDuration, type StepSpec, type WorkflowSpec } from '../spec/index.js';
-import { approvalGate, approvalStep, type ApprovalGate } from './steps/approval.js';
+import { approvalGate, type ApprovalGate } from './steps/approval.js';
 import type { Faults } from './faults.js';
 import { renewLease } from './lease.js';
 import { openReconcileTask } from './reconcile.js';
@@ -14,6 +14,8 @@ import type { AttemptRow, RunRow, StepScope } from './types.js';
 export interface ExecutorDeps {
   db: Db;
   handlers: StepHandlers;
+  /** The approval boundary the executor puts before a run's first action. */
+  approval: StepHandler<ApprovalGate>;
   faults: Faults;
   leaseMs: number;
   heartbeatMs: number;
@@ -50,7 +52,7 @@ export async function executeRun(deps: ExecutorDeps, claimed: RunRow): Promise<v
       const ctx: StepContext = { claimed, lease, spec, library, step, index, state, history, signal: abort.signal };
       // The approval boundary stands before the run's first side effect, once per run.
       if (step.kind === 'action' && !(APPROVAL in state)) {
-        const passed = await executeStep(deps, { ...ctx, step: approvalGate(step.id, index), handler: approvalStep });
+        const passed = await executeStep(deps, { ...ctx, step: approvalGate(step.id, index), handler: deps.approval });
         if (passed === STOP) return;
         if (passed !== step.id) throw new Error(`the approval gate of run ${claimed.id} moved to ${String(passed)} instead of ${step.id}`);
       }

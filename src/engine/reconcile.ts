@@ -14,10 +14,10 @@ const reconcilePolicy = policyFromSpec({ due: '24h', escalate_to: [], on_deadlin
 export async function openReconcileTask(db: Db, run: RunRow, step: ActionStep, error: StoredError): Promise<void> {
   await openReview(db, {
     runId: run.id, stepId: step.id, workflowId: run.workflow_id, versionId: run.version_id, stage: run.stage,
-    title: `Did ${step.id} (${step.action}) take effect? Check the target, then reconcile`,
+    title: `Did ${step.id} (${step.connector}.${step.action}) take effect? Check the target, then reconcile`,
     reason: 'outcome_unknown', proposed: null, requestedBy: null, assignedRole: 'reviewer', policy: reconcilePolicy,
     context: {
-      input: run.input, action: step.action, delivery: step.delivery, idempotency_key: `${run.id}:${step.id}`, error: error.message,
+      input: run.input, connector: step.connector, action: step.action, delivery: step.delivery, idempotency_key: `${run.id}:${step.id}`, error: error.message,
       how: 'approve if it took effect (the run goes on), edit to give its result, reject if it did not (the run ends)',
     },
   });

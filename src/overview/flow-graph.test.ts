@@ -17,8 +17,9 @@ const edgesOf = (steps: string) => declaredFlow(workflow(steps)).edges.map((e) =
 const post = (id: string, extra = '') => `
   - id: ${id}
     kind: action
-    action: http
-    with: { url: "http://127.0.0.1:9/x" }
+    connector: helpdesk
+    action: send
+    with: { method: '"POST"', path: '"/x"' }
     delivery: idempotent${extra}`;
 
 describe('the declared flow of a workflow file', () => {

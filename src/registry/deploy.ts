@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Db, Queryable } from '../db/index.js';
 import { recordAudit } from '../audit/index.js';
+import { checkWorkflowAccess, connectorKinds, requestListedGrants } from '../connectors/index.js';
 import { KeelError, type FieldProblem } from '../errors.js';
 import { resolveLibraryRef } from '../prompts/index.js';
-import { canonicalJson, parseWorkflow, type WorkflowSpec } from '../spec/index.js';
+import { canonicalJson, parseDuration, parseWorkflow, type WorkflowSpec } from '../spec/index.js';
 import type { Stage, VersionRow, WorkflowRow } from './types.js';
 
 export interface DeployInput {
@@ -75,6 +76,7 @@ export async function deployWorkflow(db: Db, input: DeployInput): Promise<Deploy
       input.authorize(spec.id, exists.rows.length > 0);
     }
     const library = await pinLibrary(tx, spec, input.sourceName);
+    await checkWorkflowAccess(tx, connectorKinds, spec, input.sourceName);
     const hash = contentHash(spec, library);
     const workflow = await upsertWorkflow(tx, spec);
     const { version, created } = await storeVersion(tx, spec, hash, input, library);
@@ -86,6 +88,8 @@ export async function deployWorkflow(db: Db, input: DeployInput): Promise<Deploy
       });
     }
     const deploymentChanged = await pointStage(tx, spec.id, input.stage, version.id, input.actor);
+    // Only when something changed: a restart loading the same file does not ask again for a grant the owner refused.
+    if (created || deploymentChanged) await requestListedGrants(tx, spec, input.actor);
     if (deploymentChanged) await syncSchedules(tx, spec, input.stage);
     return { workflow: { ...workflow, latest_version_id: created ? version.id : workflow.latest_version_id }, version, versionCreated: created, deploymentChanged };
   });
@@ -146,8 +150,12 @@ export async function pointStage(tx: Queryable, workflowId: string, stage: Stage
   return true;
 }
 
-/** The schedule triggers of the version now deployed at a stage replace the stage's old ones. */
+/**
+ * The triggers Keel fires itself (schedules, and mailboxes through syncMailTriggers) of the version
+ * now deployed at a stage replace the stage's old ones; deploys, promotions and rollbacks call it.
+ */
 export async function syncSchedules(tx: Queryable, spec: WorkflowSpec, stage: Stage, now = new Date()): Promise<void> {
+  await syncMailTriggers(tx, spec, stage, now);
   await tx.query(`DELETE FROM schedules WHERE workflow_id = $1 AND stage = $2`, [spec.id, stage]);
   for (const [index, trigger] of spec.triggers.entries()) {
     if (!('schedule' in trigger)) continue;
@@ -157,6 +165,47 @@ export async function syncSchedules(tx: Queryable, spec: WorkflowSpec, stage: St
     await tx.query(
       `INSERT INTO schedules (workflow_id, stage, trigger_index, cron, timezone, input, next_fire_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
       [spec.id, stage, index, cron, timezone ?? null, JSON.stringify(input ?? {}), next],
+    );
+  }
+}
+
+interface MailCursor {
+  trigger_index: number;
+  connector_id: string;
+  uid_validity: string | null;
+  last_uid: number | null;
+  last_date: Date | null;
+  skipped_count: number;
+  last_skipped: unknown;
+}
+
+/**
+ * The email triggers of the version now deployed at a stage replace the stage's old ones, each due
+ * at once. A trigger that keeps its connector keeps its mailbox cursor (from the same position, else
+ * from the first old trigger of that connector), so a redeploy does not read the mailbox again; a
+ * trigger on a new connector starts at its oldest message; rows of triggers that went away are dropped.
+ */
+export async function syncMailTriggers(tx: Queryable, spec: WorkflowSpec, stage: Stage, now = new Date()): Promise<void> {
+  const old = await tx.query<MailCursor>(
+    `DELETE FROM mail_triggers WHERE workflow_id = $1 AND stage = $2
+     RETURNING trigger_index, connector_id, uid_validity, last_uid::float8 AS last_uid, last_date, skipped_count, last_skipped`,
+    [spec.id, stage],
+  );
+  // Keel starts no runs of an external workflow (the semantic check refuses the trigger there too).
+  if (spec.kind !== 'managed') return;
+  const unclaimed = old.rows.sort((a, b) => a.trigger_index - b.trigger_index);
+  for (const [index, trigger] of spec.triggers.entries()) {
+    if (!('email' in trigger)) continue;
+    const { connector, input, every } = trigger.email;
+    let at = unclaimed.findIndex((r) => r.trigger_index === index && r.connector_id === connector);
+    if (at < 0) at = unclaimed.findIndex((r) => r.connector_id === connector);
+    const kept = at < 0 ? undefined : unclaimed.splice(at, 1)[0];
+    await tx.query(
+      `INSERT INTO mail_triggers (workflow_id, stage, trigger_index, connector_id, input_expression, every_ms,
+         uid_validity, last_uid, last_date, next_poll_at, skipped_count, last_skipped)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
+      [spec.id, stage, index, connector, input ?? null, parseDuration(every), kept?.uid_validity ?? null, kept?.last_uid ?? null,
+        kept?.last_date ?? null, now, kept?.skipped_count ?? 0, kept?.last_skipped == null ? null : JSON.stringify(kept.last_skipped)],
     );
   }
 }

@@ -122,7 +122,7 @@ describe('problem reporting', () => {
     expect(problems).toEqual([
       expect.objectContaining({
         path: 'workflows/x.yaml:11:5 triggers[2]',
-        message: 'must have exactly one of: webhook, schedule, manual',
+        message: 'must have exactly one of: webhook, schedule, manual, email',
       }),
     ]);
   });

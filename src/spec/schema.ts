@@ -51,7 +51,20 @@ export const scheduleTriggerSchema = z
 
 export const manualTriggerSchema = z.object({ manual: z.object({}).strict() }).strict();
 
-export const triggerSchema = z.union([webhookTriggerSchema, scheduleTriggerSchema, manualTriggerSchema]);
+/** New mail in an email connector's mailbox (IMAP); each message starts one run. */
+export const emailTriggerSchema = z
+  .object({
+    email: z
+      .object({
+        connector: nonEmpty().describe('The email connector whose mailbox is read (connectors/*.yaml); the workflow needs a grant of email:read on it'),
+        input: nonEmpty().optional().describe('JSONata over { message } giving the run input; the fetched message itself when absent'),
+        every: duration().default('30s').describe('How often the mailbox is read; at least 5s'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const triggerSchema = z.union([webhookTriggerSchema, scheduleTriggerSchema, manualTriggerSchema, emailTriggerSchema]);
 
 // ---- steps -----------------------------------------------------------------------------------
 
@@ -190,22 +203,10 @@ export const actionStepSchema = z
   .object({
     ...common,
     kind: z.literal('action'),
-    connector: nonEmpty().optional().describe('The connector whose action this is (connectors/*.yaml); every call needs a grant of the action\'s scope'),
-    action: nonEmpty().describe('The connector\'s action (e.g. send, write, post); without `connector`, `http` is the built-in action'),
-    with: z.record(z.string(), z.unknown()).default({}).describe('The action\'s input; with a connector, each string is a JSONata expression over input, steps and run'),
+    connector: nonEmpty().describe('The connector whose action this is (connectors/*.yaml); every call needs a live grant of the action\'s scope, listed under `access`'),
+    action: nonEmpty().describe('The connector\'s action (e.g. send, write, post)'),
+    with: z.record(z.string(), z.unknown()).default({}).describe('The action\'s input; each string is a JSONata expression over input, steps and run'),
     delivery: z.enum(deliveryClasses).describe('Must match the connector action\'s own class (checked at every call)'),
-  })
-  .strict();
-
-/** The `with` block of the built-in `http` action, checked by the semantic pass. */
-export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export const httpActionConfigSchema = z
-  .object({
-    url: nonEmpty(),
-    method: z.enum(httpMethods).default('POST'),
-    headers: z.record(z.string(), z.string()).default({}),
-    body: nonEmpty().optional(),
-    check: z.object({ url: nonEmpty(), method: z.enum(httpMethods).default('GET') }).strict().optional(),
   })
   .strict();
 
@@ -327,6 +328,7 @@ export type TriggerSpec = z.output<typeof triggerSchema>;
 export type WebhookTrigger = z.output<typeof webhookTriggerSchema>;
 export type ScheduleTrigger = z.output<typeof scheduleTriggerSchema>;
 export type ManualTrigger = z.output<typeof manualTriggerSchema>;
+export type EmailTrigger = z.output<typeof emailTriggerSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
 export type RetrySpec = z.output<typeof retrySchema>;
 export type StepSpec = z.output<typeof stepSchema>;
@@ -343,7 +345,6 @@ export type ReviewStep = z.output<typeof reviewStepSchema>;
 export type AssignSpec = z.output<typeof assignSchema>;
 export type ActionStep = z.output<typeof actionStepSchema>;
 export type DeliveryClass = ActionStep['delivery'];
-export type HttpActionConfig = z.output<typeof httpActionConfigSchema>;
 export type ApprovalSpec = z.output<typeof approvalSchema>;
 export type ApprovalRule = z.output<typeof approvalRuleSchema>;
 export type ApprovalDecision = ApprovalRule['then'];

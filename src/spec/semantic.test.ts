@@ -56,7 +56,7 @@ describe('expressions', () => {
     ]);
   });
 
-  it('reports JSONata that does not compile in a transform, a review and an http body', () => {
+  it('reports JSONata that does not compile in a transform, a review and an action input', () => {
     const problems = problemsOf(
       managed([
         '  - id: a', //                               9
@@ -68,10 +68,10 @@ describe('expressions', () => {
         "    show: 'steps.a.'", //                    15
         '  - id: c', //                               16
         '    kind: action', //                        17
-        '    action: http', //                        18
-        '    delivery: idempotent', //                19
-        '    with:', //                               20
-        '      url: http://127.0.0.1:1/x', //         21
+        '    connector: helpdesk', //                 18
+        '    action: send', //                        19
+        '    delivery: idempotent', //                20
+        '    with:', //                               21
         "      body: '{ \"a\": }'", //                22
       ]),
     );
@@ -95,6 +95,53 @@ describe('triggers', () => {
       ['w.yaml:6:23 triggers[0].schedule.cron', 'invalid cron expression:'],
       ['w.yaml:7:46 triggers[1].schedule.timezone', 'unknown time zone "Mars/'],
     ]);
+  });
+
+  const withTriggers = (...lines: string[]) => managed(transform('a')).replace('  - manual: {}', lines.join('\n'));
+
+  it('accepts an email trigger with an input mapping, and one with every default', () => {
+    expectValid(withTriggers(
+      `  - email: { connector: helpdesk, every: 1m, input: '{ "from": message.from, "subject": message.subject }' }`,
+      '  - email: { connector: other-mailbox }',
+    ));
+    const result = validateWorkflowText(withTriggers('  - email: { connector: helpdesk }'), 'w.yaml');
+    expect(result.ok && result.spec.triggers[0]).toEqual({ email: { connector: 'helpdesk', every: '30s' } });
+  });
+
+  it('reports an email trigger read more often than every 5s, and an input that is not JSONata', () => {
+    const problems = problemsOf(withTriggers(
+      '  - email: { connector: helpdesk, every: 2s }',
+      '  - email: { connector: helpdesk, every: 4999ms }',
+      `  - email: { connector: helpdesk, every: 5s, input: '{ "from": message.from' }`,
+    ));
+    expect(problems.map((p) => [p.path, p.message.slice(0, 30)])).toEqual([
+      ['w.yaml:6:42 triggers[0].email.every', 'every must be at least 5s (fou'],
+      ['w.yaml:7:42 triggers[1].email.every', 'every must be at least 5s (fou'],
+      ['w.yaml:8:53 triggers[2].email.input', 'JSONata syntax error at charac'],
+    ]);
+    expect(problems[2]?.hint).toContain('JSONata over { message }');
+  });
+
+  it('still checks the input of an email trigger whose every is malformed, and names the fields it allows', () => {
+    const problems = problemsOf(withTriggers(
+      `  - email: { connector: helpdesk, every: 5 seconds, input: 'message.(' }`,
+      '  - email: { connector: helpdesk, mailbox: INBOX }',
+    ));
+    expect(problems.map((p) => p.path)).toEqual([
+      'w.yaml:6:42 triggers[0].email.every',
+      'w.yaml:6:60 triggers[0].email.input',
+      'w.yaml:7:35 triggers[1].email.mailbox',
+    ]);
+    expect(problems[2]?.hint).toMatch(/allowed fields here: .*connector.*input.*every/);
+  });
+
+  it('names email among the trigger forms, and refuses an email trigger on an external workflow', () => {
+    const mixed = problemsOf(withTriggers('  - email: { connector: helpdesk }\n    manual: {}'));
+    expect(mixed.map((p) => p.message)).toEqual(['must have exactly one of: webhook, schedule, manual, email']);
+    const external = problemsOf(
+      ['id: elsewhere', 'title: Elsewhere', 'kind: external', 'owner: ops@example.com', 'risk: low', 'triggers:', '  - email: { connector: helpdesk }'].join('\n'),
+    );
+    expect(external.map((p) => [p.path, p.message])).toEqual([['w.yaml:7:12 triggers[0].email', 'an external workflow cannot have an email trigger']]);
   });
 });
 
@@ -220,25 +267,6 @@ describe('steps', () => {
     ]);
   });
 
-  it('requires with.check for a check-then-act http action', () => {
-    const problems = problemsOf(
-      managed(['  - id: post', '    kind: action', '    action: http', '    delivery: check-then-act', '    with: { url: "http://127.0.0.1:1/x" }']),
-    );
-    expect(problems).toEqual([
-      expect.objectContaining({ path: 'w.yaml:13:11 steps[0].with', message: expect.stringContaining('with.check') }),
-    ]);
-  });
-
-  it('checks the http action config for unknown fields and a missing url', () => {
-    const problems = problemsOf(
-      managed(['  - id: post', '    kind: action', '    action: http', '    delivery: unsafe', '    with: { methd: GET }']),
-    );
-    expect(problems.map((p) => [p.path, p.message])).toEqual([
-      ['w.yaml:13:11 steps[0].with.url', 'missing required field "url"'],
-      ['w.yaml:13:13 steps[0].with.methd', 'unknown field "methd"'],
-    ]);
-  });
-
   it('still checks the sound fields of a step that has a bad one', () => {
     const problems = problemsOf(managed(transform('a', ['    timeout: forever', '    next: nowhere'])));
     expect(problems.map((p) => p.path)).toEqual(['w.yaml:12:14 steps[0].timeout', 'w.yaml:13:11 steps[0].next']);
@@ -246,9 +274,11 @@ describe('steps', () => {
 });
 
 describe('connector actions', () => {
-  it('needs a connector for any action but the built-in http, and checks each JSONata input', () => {
-    const noConnector = problemsOf(managed(['  - id: save', '    kind: action', '    action: write', '    delivery: idempotent', '    with: { path: "\'a.md\'" }']));
-    expect(noConnector.map((p) => p.message).join()).toContain('the action "write" needs a connector');
+  it('needs a connector for every action, and checks each JSONata input', () => {
+    for (const action of ['write', 'http']) {
+      const noConnector = problemsOf(managed(['  - id: save', '    kind: action', `    action: ${action}`, '    delivery: idempotent', '    with: { path: "\'a.md\'" }']));
+      expect(noConnector.map((p) => [p.path, p.message])).toEqual([['w.yaml:9:5 steps[0].connector', 'missing required field "connector"']]);
+    }
     const badExpression = problemsOf(managed(['  - id: save', '    kind: action', '    connector: kits', '    action: write', '    delivery: idempotent', '    with: { path: "steps.(" }']));
     expect(badExpression.map((p) => p.path).join()).toContain('with.path');
     expectValid(managed(['  - id: save', '    kind: action', '    connector: kits', '    action: write', '    delivery: idempotent', '    with: { path: "\'a.md\'", content: "input.text", mode: 420 }']));

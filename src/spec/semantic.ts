@@ -3,12 +3,12 @@
 // It works on whatever parts passed the shape check, so one bad step does not hide the others' problems.
 import { celProblem, cronProblem, jsonataProblem, jsonSchemaProblems, timezoneProblem } from './expressions.js';
 import { END, graphProblems } from './graph.js';
-import { zodIssuesToProblems, type SpecProblem } from './issues.js';
+import type { SpecProblem } from './issues.js';
 import type { PathSegment } from './locate.js';
 import { parseDuration } from './duration.js';
 import {
-  httpActionConfigSchema,
   type ApprovalRule,
+  type EmailTrigger,
   type StepSpec,
   type StepReviewSpec,
   type TriggerSpec,
@@ -58,7 +58,7 @@ export function checkWorkflow(w: CheckableWorkflow): SpecProblem[] {
   return [
     ...kindProblems(w),
     ...inputProblems(w.input),
-    ...(w.triggers ?? []).flatMap((t, i) => (t ? triggerProblems(t, ['triggers', i]) : [])),
+    ...(w.triggers ?? []).flatMap((t, i) => (t ? triggerProblems(t, ['triggers', i], w.kind) : [])),
     ...stepProblems(w),
     ...w.approvalRules.flatMap((rule, i) =>
       rule ? expressionProblem('cel', rule.when, ['approval', 'rules', i, 'when']) : [],
@@ -121,7 +121,34 @@ function schemaProblems(schema: Record<string, unknown>, at: PathSegment[]): Spe
   }));
 }
 
-function triggerProblems(trigger: TriggerSpec, at: PathSegment[]): SpecProblem[] {
+/** Keel reads the mailbox at most this often (and the connector's server sees one login per read). */
+const minimumMailInterval = 5_000;
+
+function emailTriggerProblems(email: EmailTrigger['email'], at: PathSegment[], kind: WorkflowKind | undefined): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  if (kind === 'external') {
+    out.push({ path: at, message: 'an external workflow cannot have an email trigger', hint: 'Keel does not start runs of a workflow that runs elsewhere; read the mailbox there, or set `kind: managed`' });
+  }
+  let every: number | undefined;
+  try {
+    every = parseDuration(email.every);
+  } catch {
+    every = undefined; // the shape check already reported it
+  }
+  if (every !== undefined && every < minimumMailInterval) {
+    out.push({ path: [...at, 'every'], message: `every must be at least 5s (found ${email.every})`, hint: 'the mailbox is read at most every 5 seconds, e.g. every: 30s or 1m' });
+  }
+  if (email.input !== undefined) {
+    const message = jsonataProblem(email.input);
+    if (message) {
+      out.push({ path: [...at, 'input'], message, hint: 'JSONata over { message }, e.g. { "from": message.from, "subject": message.subject, "text": message.text }; quote the whole expression in YAML' });
+    }
+  }
+  return out;
+}
+
+function triggerProblems(trigger: TriggerSpec, at: PathSegment[], kind: WorkflowKind | undefined): SpecProblem[] {
+  if ('email' in trigger) return emailTriggerProblems(trigger.email, [...at, 'email'], kind);
   if (!('schedule' in trigger)) return [];
   const out: SpecProblem[] = [];
   const { cron, timezone } = trigger.schedule;
@@ -212,12 +239,9 @@ function stepProblems(w: CheckableWorkflow): SpecProblem[] {
         ref(step.on_reject, [...at, 'on_reject']);
         break;
       case 'action':
-        if (step.connector !== undefined) {
-          for (const [field, value] of Object.entries(step.with)) {
-            if (typeof value === 'string') out.push(...expressionProblem('jsonata', value, [...at, 'with', field]));
-          }
-        } else if (step.action === 'http') out.push(...httpProblems(step.with, step.delivery, at));
-        else out.push({ path: [...at, 'connector'], message: `the action "${step.action}" needs a connector`, hint: 'name the connector (connector: <id>), or use action: http for the built-in HTTP action' });
+        for (const [field, value] of Object.entries(step.with)) {
+          if (typeof value === 'string') out.push(...expressionProblem('jsonata', value, [...at, 'with', field]));
+        }
         break;
     }
   });
@@ -231,26 +255,6 @@ function stepReviewProblems(review: StepReviewSpec, at: PathSegment[]): SpecProb
     return [{ path: at, message: 'name a `role` or a `user` for the review, not both', hint: 'e.g. review: { role: reviewer, due: 4h }' }];
   }
   return [];
-}
-
-function httpProblems(config: Record<string, unknown>, delivery: string, at: PathSegment[]): SpecProblem[] {
-  const parsed = httpActionConfigSchema.safeParse(config, { reportInput: true });
-  if (!parsed.success) {
-    return zodIssuesToProblems(parsed.error.issues, config, httpActionConfigSchema).map((p) => ({
-      ...p,
-      path: [...at, 'with', ...p.path],
-    }));
-  }
-  const out: SpecProblem[] = [];
-  if (parsed.data.body !== undefined) out.push(...expressionProblem('jsonata', parsed.data.body, [...at, 'with', 'body']));
-  if (delivery === 'check-then-act' && parsed.data.check === undefined) {
-    out.push({
-      path: [...at, 'with'],
-      message: 'check-then-act delivery needs `with.check` for the http action',
-      hint: 'add `check: { url: ... }`, the address that tells whether the call already happened',
-    });
-  }
-  return out;
 }
 
 function retryProblems(step: StepSpec, at: PathSegment[]): SpecProblem[] {

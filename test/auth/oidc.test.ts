@@ -345,7 +345,7 @@ describe('OpenID Connect sign-in through startKeel and the environment', () => {
         KEEL_EGRESS_ALLOW_HOSTS: issuer.host, KEEL_WEBHOOK_SECRET: 'a-workflow-secret',
       },
       file: join(dir, 'keel.yaml'),
-      flags: { server: { port: 0 }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), logLevel: 'silent' },
+      flags: { server: { port: 0 }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent' },
     });
     expect(config.auth.oidc).toMatchObject({
       issuer: issuer.issuer, clientId: 'keel', label: 'Sign in with Acme SSO', allowInsecureHttp: true, scopes: ['openid', 'email', 'profile'], autoCreateDomains: [],

@@ -82,6 +82,7 @@ export async function startTestKeel(): Promise<TestKeel> {
       server: { port: 0 },
       database: { dataDir: join(dir, 'data') },
       workflowsDir,
+      connectorsDir: join(dir, 'connectors'),
       logLevel: 'silent',
       workers: { pollMs: 100, sweepMs: 200 },
     },

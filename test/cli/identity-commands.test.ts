@@ -216,7 +216,7 @@ describe('on the embedded database directly, with no server', () => {
   let running: RunningKeel | undefined;
 
   const startOnFolder = async () => {
-    const config = loadConfig({ env: {}, flags: { server: { port: 0 }, database: { dataDir: env.KEEL_DATA_DIR }, workflowsDir: join(dir, 'none'), logLevel: 'silent' } });
+    const config = loadConfig({ env: {}, flags: { server: { port: 0 }, database: { dataDir: env.KEEL_DATA_DIR }, workflowsDir: join(dir, 'none'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent' } });
     running = await startKeel(config, { http: true, workers: false, scheduler: false, loadWorkflows: false });
     return running.url!;
   };

@@ -27,6 +27,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'keel.yaml'), `
 database: { dataDir: ${join(dir, 'data')} }
 workflowsDir: ${join(dir, 'no-workflows')}
+connectorsDir: ${join(dir, 'no-connectors')}
 promptsDir: ${join(dir, 'no-prompts')}
 models:
   intents: { provider: classifier, dataset: ${join(dir, 'train.csv')}, textColumn: text, labelColumn: category }

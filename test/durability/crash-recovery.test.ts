@@ -19,8 +19,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openPglite, openPostgres, type Db } from '../../src/db/index.js';
 import { listAttempts, listRuns, type AttemptRow, type RunRow } from '../../src/engine/index.js';
 import { createPostgresDatabase, openPgliteFolder, postgresTestUrl } from '../support/databases.js';
-import { deploy } from '../support/harness.js';
+import { deployGranted } from '../support/harness.js';
 import { startTarget, type Target } from '../support/target.js';
+import { saveTargetConnector, targetAccess } from '../support/target-connector.js';
 import { killWorkerChildren, startWorkerChild, type ChildExit } from '../support/worker-process.js';
 
 // Short, so a dead worker's run is taken over quickly, yet long enough that a live worker whose
@@ -67,12 +68,8 @@ const cases: Case[] = points.flatMap((point) => deliveries.map((delivery): Case 
  * mid-way. The check-then-act and unsafe calls go to the target's `/unsafe` path, which ignores
  * Idempotency-Key: there only our own check (or our refusal to repeat) can prevent a duplicate.
  */
-function workflow(c: Case, url: string): string {
-  const call = {
-    idempotent: `{ url: "${url}/tickets", body: '{ "n": input.n }' }`,
-    'check-then-act': `{ url: "${url}/unsafe", body: '{ "n": input.n }', check: { url: "${url}/check?ref={idempotency_key}" } }`,
-    unsafe: `{ url: "${url}/unsafe", body: '{ "n": input.n }' }`,
-  }[c.delivery];
+function workflow(c: Case): string {
+  const path = c.delivery === 'idempotent' ? '/tickets' : '/unsafe';
   return `
 id: ${c.workflowId}
 title: Crash at ${c.point} on a ${c.delivery} action
@@ -86,13 +83,14 @@ input:
 steps:
   - id: ${c.step}
     kind: action
-    action: http
-    with: ${call}
+    connector: target-${c.delivery}
+    action: send
+    with: { method: '"POST"', path: '"${path}"', body: '{ "n": input.n }' }
     delivery: ${c.delivery}
   - id: record
     kind: transform
     expression: '{ "posted": steps.\`${c.step}\`.status }'
-`;
+${targetAccess(`target-${c.delivery}`)}`;
 }
 
 /** A fresh, migrated database with every case's workflow deployed. */
@@ -107,7 +105,8 @@ interface TestDb {
 
 async function prepare(db: Db, target: Target): Promise<void> {
   await migrate(db);
-  for (const c of cases) await deploy(db, workflow(c, target.url));
+  for (const delivery of deliveries) await saveTargetConnector(db, target.url, delivery);
+  for (const c of cases) await deployGranted(db, workflow(c));
   await db.close();
 }
 

@@ -11,15 +11,16 @@ import {
   completeStep, endRun, interruptAttempt, openAttempt, scheduleRetry, startEffect, suspendRun, type Lease,
 } from '../../src/engine/transitions.js';
 import { createPostgresDatabase, postgresTestUrl, testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deployGranted, testEngine, waitForRun } from '../support/harness.js';
 import { startTarget, type Target } from '../support/target.js';
+import { saveTargetConnector, targetAccess } from '../support/target-connector.js';
 import { killWorkerChildren, startWorkerChild, type WorkerChild } from '../support/worker-process.js';
 
 const leaseMs = 1_000;
 const fastLease = { leaseMs, heartbeatMs: 250 };
 
 /** An unsafe action: the target does not deduplicate, so a second call by a stale worker would show. */
-const notify = (url: string) => `
+const notify = () => `
 id: notify
 title: Notify once
 owner: ops@example.com
@@ -29,13 +30,14 @@ input: { type: object }
 steps:
   - id: post
     kind: action
-    action: http
-    with: { url: "${url}/unsafe", body: '{ "hello": "world" }' }
+    connector: target-unsafe
+    action: send
+    with: { method: '"POST"', path: '"/unsafe"', body: '{ "hello": "world" }' }
     delivery: unsafe
   - id: record
     kind: transform
     expression: '{ "posted": steps.post.status }'
-`;
+${targetAccess('target-unsafe')}`;
 
 async function snapshot(db: Db, runId: string): Promise<{ run: RunRow; attempts: AttemptRow[] }> {
   return { run: await getRun(db, runId), attempts: await listAttempts(db, runId) };
@@ -81,7 +83,8 @@ describe.skipIf(!postgresTestUrl)('a worker process stopped past its lease, on p
     db = await openPostgres({ url, poolSize: 4 });
     await migrate(db);
     target = await startTarget();
-    await deploy(db, notify(target.url));
+    await saveTargetConnector(db, target.url, 'unsafe');
+    await deployGranted(db, notify());
   });
   afterEach(async () => {
     await killWorkerChildren();
@@ -162,7 +165,9 @@ describe.each(testDatabases())('a worker whose lease was taken over, on $name', 
   let db: Db;
   beforeEach(async () => {
     db = await database.open();
-    await deploy(db, notify('http://127.0.0.1:9'));
+    // Nothing listens on port 9: the transitions are fenced before any call is made.
+    await saveTargetConnector(db, 'http://127.0.0.1:9', 'unsafe');
+    await deployGranted(db, notify());
   });
   afterEach(async () => {
     await db.close();

@@ -11,7 +11,8 @@ import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun, type Engine } from '../../src/engine/index.js';
 import { decideReview } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deploy, deployGranted, oneStepWorkflow, testEngine, waitForRun } from '../support/harness.js';
+import { saveTargetConnector, targetAccess, targetStep } from '../support/target-connector.js';
 
 const workflow = (delivery = 'idempotent') => `id: kit-writer
 title: Kit writer
@@ -31,6 +32,8 @@ steps:
     with:
       path: '"welcome/" & $lowercase(input.name) & ".md"'
       content: steps.draft.text
+access:
+  - { connector: kits, scopes: ["files:write"] }
 `;
 
 describe.each(testDatabases())('connector actions in runs on $name', (database) => {
@@ -88,12 +91,17 @@ describe.each(testDatabases())('connector actions in runs on $name', (database) 
     expect(existsSync(join(root, 'welcome', 'linus.md'))).toBe(false);
   });
 
-  it('refuses a step whose delivery class is not the action\'s own', async () => {
-    await deploy(db, workflow('unsafe'));
-    const done = await run('Margaret');
+  it('refuses a step whose delivery class is not the action\'s own: at deploy, and at run time when the connector changed since', async () => {
+    await expect(deploy(db, workflow('unsafe'))).rejects.toMatchObject({ code: 'invalid_workflow', problems: [{ path: 'test.yaml steps[1].delivery', message: 'kits.write is idempotent, not unsafe' }] });
+
+    // An http connector's write class is its owner's setting: deployed as idempotent, then changed.
+    const target = await saveTargetConnector(db, 'http://127.0.0.1:9', 'idempotent', 'notes');
+    await deployGranted(db, oneStepWorkflow('noter', { extra: `${targetStep('post', target, '/notes', '{}')}${targetAccess(target)}` }));
+    await saveTargetConnector(db, 'http://127.0.0.1:9', 'unsafe', 'notes');
+    const { run: started } = await startRun(db, { workflowId: 'noter', stage: 'production', trigger: 'manual', input: {} });
+    const done = await waitForRun(db, started.id, ['succeeded', 'failed', 'outcome_unknown']);
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({ code: 'misconfigured' });
-    expect(String((done.error as { message: string }).message)).toContain('kits.write is idempotent');
-    expect(existsSync(join(root, 'welcome', 'margaret.md'))).toBe(false);
+    expect(String((done.error as { message: string }).message)).toContain('notes.send is unsafe, but the workflow file says idempotent');
   });
 });

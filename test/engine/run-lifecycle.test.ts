@@ -3,10 +3,11 @@ import type { Db } from '../../src/db/index.js';
 import { listAttempts, startRun, wakeRun } from '../../src/engine/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deploy, deployGranted, testEngine, waitForRun } from '../support/harness.js';
 import { startTarget, type Target } from '../support/target.js';
+import { saveTargetConnector, targetAccess, targetStep } from '../support/target-connector.js';
 
-const triage = (url: string) => `
+const triage = () => `
 id: triage
 title: Ticket triage
 owner: ops@example.com
@@ -30,12 +31,7 @@ steps:
     kind: review
     title: Urgent ticket
     on_reject: end
-  - id: post
-    kind: action
-    action: http
-    with: { url: "${url}/tickets", body: '{ "subject": input.subject }' }
-    delivery: idempotent
-`;
+${targetStep('post', { id: 'target-idempotent', delivery: 'idempotent' }, '/tickets', '{ "subject": input.subject }')}${targetAccess('target-idempotent')}`;
 
 describe.each(testDatabases())('a run on $name', (database) => {
   let db: Db;
@@ -44,6 +40,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
   beforeEach(async () => {
     db = await database.open();
     target = await startTarget();
+    await saveTargetConnector(db, target.url);
     engine = testEngine(db);
     await engine.startWorkers();
   });
@@ -55,7 +52,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
   });
 
   it('goes through transform, route and action and keeps every attempt', async () => {
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'printer' } });
     const done = await waitForRun(db, run.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
@@ -67,7 +64,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
   });
 
   it('waits at a review and finishes once it is approved', async () => {
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'urgent: down' } });
     const waiting = await waitForRun(db, run.id, ['waiting']);
     expect(waiting.wait_reason).toBe('review');
@@ -81,7 +78,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
   });
 
   it('ends as rejected when the reviewer rejects', async () => {
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'urgent' } });
     await waitForRun(db, run.id, ['waiting']);
     await decideReview(db, { target: { runId: run.id, stepId: 'check', workflowId: 'triage' }, decision: 'reject', comment: 'spam', actor: 'bob' }, wakeRun);
@@ -92,7 +89,7 @@ describe.each(testDatabases())('a run on $name', (database) => {
 
   it('applies a decision made before the run reaches its review', async () => {
     await engine.stop();
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'urgent' } });
     await decideReview(db, { target: { runId: run.id, stepId: 'check', workflowId: 'triage' }, decision: 'edit', output: { fixed: true }, actor: 'carol' }, wakeRun);
     engine = testEngine(db);
@@ -136,7 +133,7 @@ steps:
   });
 
   it('retries a failing action with back-off and then succeeds', async () => {
-    await deploy(db, triage(target.url).replace('delivery: idempotent', 'delivery: idempotent\n    retry: { max_attempts: 3, backoff: 50ms }'));
+    await deployGranted(db, triage().replace('delivery: idempotent', 'delivery: idempotent\n    retry: { max_attempts: 3, backoff: 50ms }'));
     target.failNext(2, 503);
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'x' } });
     const done = await waitForRun(db, run.id, ['succeeded', 'failed']);
@@ -147,7 +144,7 @@ steps:
   });
 
   it('fails terminally with the error kept when retries run out or the error is final', async () => {
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     target.failNext(1, 400);
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'x' } });
     const done = await waitForRun(db, run.id, ['succeeded', 'failed']);
@@ -157,10 +154,10 @@ steps:
   });
 
   it('keeps a run on the version it started with', async () => {
-    await deploy(db, triage(target.url));
+    await deployGranted(db, triage());
     await engine.stop();
     const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'x' } });
-    await deploy(db, triage(target.url).replace('/tickets', '/v2/tickets'));
+    await deployGranted(db, triage().replace('/tickets', '/v2/tickets'));
     engine = testEngine(db);
     await engine.startWorkers();
     await waitForRun(db, run.id, ['succeeded']);

@@ -131,7 +131,7 @@ describe.each(testDatabases())('the event stream on $name', (database) => {
 describe('a running server with an open event stream', () => {
   it('delivers a run started after connecting, and stops without waiting on the stream', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keel-events-'));
-    const config = loadConfig({ env: {}, file: join(dir, 'none.yaml'), flags: { server: { port: 0 }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), logLevel: 'silent' } });
+    const config = loadConfig({ env: {}, file: join(dir, 'none.yaml'), flags: { server: { port: 0 }, database: { dataDir: join(dir, 'data') }, workflowsDir: join(dir, 'wf'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent' } });
     const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: false });
     let stopped = false;
     try {

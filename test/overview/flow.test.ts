@@ -7,8 +7,9 @@ import type { Db } from '../../src/db/index.js';
 import { startRun } from '../../src/engine/index.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deploy, deployGranted, testEngine, waitForRun } from '../support/harness.js';
 import { startTarget } from '../support/target.js';
+import { saveTargetConnector, targetAccess, targetStep } from '../support/target-connector.js';
 import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 import { memberOf, refundRun, refunds, simple } from './fixture.js';
 
@@ -89,11 +90,8 @@ describe.each(testDatabases())('the flow of a workflow on $name', (database) => 
     const target = await startTarget();
     const engine = testEngine(db);
     try {
-      await deploy(db, simple('sender', `  - id: send
-    kind: action
-    action: http
-    with: { url: "${target.url}/notes", body: '{ "n": 1 }' }
-    delivery: idempotent`));
+      const connector = await saveTargetConnector(db, target.url);
+      await deployGranted(db, simple('sender', `${targetStep('send', connector, '/notes', '{ "n": 1 }')}${targetAccess(connector)}`));
       await engine.startWorkers();
       const { run } = await startRun(db, { workflowId: 'sender', stage: 'production', trigger: 'manual', input: {} });
       expect((await waitForRun(db, run.id, ['succeeded', 'failed'])).status).toBe('succeeded');

@@ -9,11 +9,12 @@ import { startRun, wakeRun } from '../../src/engine/index.js';
 import { decideReview, listReviews, type ReviewRow } from '../../src/review/index.js';
 import type { Stage } from '../../src/registry/index.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deployGranted, testEngine, waitForRun } from '../support/harness.js';
 import { startTarget, type Target } from '../support/target.js';
+import { saveTargetConnector, targetAccess } from '../support/target-connector.js';
 
 /** A workflow whose "answer" is a transform of the input, so every boundary input is set by the test. */
-function workflow(target: string, options: { risk?: string; approval?: string; exclusions?: string } = {}): string {
+function workflow(options: { risk?: string; approval?: string; exclusions?: string } = {}): string {
   return `
 id: bounded
 title: Bounded
@@ -27,12 +28,13 @@ steps:
     expression: '{ "label": input.label, "confidence": input.confidence, "flags": input.flags ? input.flags : [] }'
   - id: post
     kind: action
-    action: http
-    with: { url: ${target}/tickets, body: 'steps.answer' }
+    connector: target-idempotent
+    action: send
+    with: { method: '"POST"', path: '"/tickets"', body: 'steps.answer' }
     delivery: idempotent
 ${options.approval ?? ''}
 ${options.exclusions ?? ''}
-`;
+${targetAccess('target-idempotent')}`;
 }
 
 const rules = `
@@ -58,6 +60,7 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
   beforeEach(async () => {
     db = await database.open();
     target = await startTarget();
+    await saveTargetConnector(db, target.url);
     engine = testEngine(db);
     await engine.startWorkers();
   });
@@ -77,10 +80,10 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
     return task!;
   }
 
-  const withRules = (quorum = 1) => workflow(target.url, { approval: rules.replace('QUORUM', String(quorum)) });
+  const withRules = (quorum = 1) => workflow({ approval: rules.replace('QUORUM', String(quorum)) });
 
   it('lets a sure answer through, records why, and sends an unsure one to review with what approval will run', async () => {
-    await deploy(db, withRules());
+    await deployGranted(db, withRules());
     const sure = await runWith({ label: 'card_arrival', confidence: 0.97 });
     expect(sure.status).toBe('succeeded');
     expect(sure.state).toMatchObject({ approval: { decision: 'auto', by: 1, subject: 'answer', confidence: 0.97 } });
@@ -93,41 +96,41 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
       step_id: 'approval', status: 'pending', reason: 'low_confidence', assigned_role: 'reviewer', priority: 1,
       proposed: { label: 'card_arrival', confidence: 0.6 }, escalation_chain: ['approver', 'admin'],
     });
-    expect(task.context).toMatchObject({ input: { label: 'card_arrival' }, confidence: 0.6, actions: [{ step: 'post', action: 'http', delivery: 'idempotent' }] });
+    expect(task.context).toMatchObject({ input: { label: 'card_arrival' }, confidence: 0.6, actions: [{ step: 'post', connector: 'target-idempotent', action: 'send', delivery: 'idempotent', scope: 'http:write', would_send: { method: 'POST', url: `${target.url}/tickets`, body: { label: 'card_arrival', confidence: 0.6 } } }] });
     expect(new Date(task.deadline_at!).getTime() - new Date(task.created_at).getTime()).toBe(3 * 3_600_000);
     expect(target.effects).toHaveLength(1);
   });
 
   it('escalates by rule to the role it names, at high priority', async () => {
-    await deploy(db, withRules());
+    await deployGranted(db, withRules());
     const run = await runWith({ label: 'card_arrival', confidence: 0.99, flags: ['legal'] });
     expect(await taskOf(run.id)).toMatchObject({ status: 'escalated', assigned_role: 'admin', reason: 'policy', priority: 2 });
   });
 
   it('fails safe: sandbox always goes to review, an exclusion is always escalated, high risk needs it in writing', async () => {
-    await deploy(db, withRules(), 'sandbox');
+    await deployGranted(db, withRules(), 'sandbox');
     const sandboxed = await runWith({ label: 'card_arrival', confidence: 0.99 }, 'sandbox');
     expect(await taskOf(sandboxed.id)).toMatchObject({ reason: 'sandbox', status: 'pending', stage: 'sandbox' });
 
-    await deploy(db, workflow(target.url, {
+    await deployGranted(db, workflow({
       approval: rules.replace('QUORUM', '1'),
       exclusions: `exclusions:\n  - refunds\n  - name: stolen cards\n    when: 'output.label == "lost_or_stolen_card"'`,
     }));
     const excluded = await runWith({ label: 'lost_or_stolen_card', confidence: 0.999 });
     expect(await taskOf(excluded.id)).toMatchObject({ status: 'escalated', reason: 'policy', assigned_role: 'approver', context: expect.objectContaining({ exclusions: ['stolen cards'] }) });
 
-    await deploy(db, workflow(target.url, { risk: 'high' }));
+    await deployGranted(db, workflow({ risk: 'high' }));
     const high = await runWith({ label: 'card_arrival', confidence: 1 });
     expect(await taskOf(high.id)).toMatchObject({ reason: 'risk', status: 'pending' });
 
-    await deploy(db, workflow(target.url, { risk: 'high', approval: 'approval:\n  default: auto' }));
+    await deployGranted(db, workflow({ risk: 'high', approval: 'approval:\n  default: auto' }));
     expect((await runWith({ label: 'card_arrival', confidence: 1 })).status).toBe('succeeded');
-    await deploy(db, workflow(target.url, { risk: 'low' }));
+    await deployGranted(db, workflow({ risk: 'low' }));
     expect((await runWith({ label: 'card_arrival' })).status).toBe('succeeded');
   });
 
   it('checks an edit against the output schema, keeps the diff, and acts on the edited output', async () => {
-    await deploy(db, withRules());
+    await deployGranted(db, withRules());
     const run = await runWith({ label: 'card_arival', confidence: 0.5 });
     const task = await taskOf(run.id);
     await expect(decideReview(db, { target: { reviewId: task.id }, decision: 'edit', output: { label: 'x' }, actor: 'ana@example.com' }, wakeRun))
@@ -140,7 +143,7 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
   });
 
   it('needs a reason to reject and a note to escalate; escalation moves along the chain, then refuses past its end', async () => {
-    await deploy(db, withRules());
+    await deployGranted(db, withRules());
     const run = await runWith({ label: 'a', confidence: 0.1 });
     const task = await taskOf(run.id);
     await expect(decideReview(db, { target: { reviewId: task.id }, decision: 'reject', actor: 'ana@example.com' }, wakeRun)).rejects.toMatchObject({ code: 'invalid_input', problems: [{ path: 'comment' }] });
@@ -163,7 +166,7 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
   });
 
   it('waits for a quorum of distinct approvers, and never lets the requester approve their own run', async () => {
-    await deploy(db, withRules(2));
+    await deployGranted(db, withRules(2));
     const run = await runWith({ label: 'a', confidence: 0.1 }, 'production', 'asker@example.com');
     const task = await taskOf(run.id);
     await expect(decideReview(db, { target: { reviewId: task.id }, decision: 'approve', actor: 'asker@example.com' }, wakeRun))
@@ -181,7 +184,7 @@ describe.each(testDatabases())('the approval boundary on $name', (database) => {
   });
 
   it('applies a decision that arrives before the run reaches the boundary', async () => {
-    await deploy(db, withRules());
+    await deployGranted(db, withRules());
     const { run } = await startRun(db, { workflowId: 'bounded', stage: 'production', trigger: 'manual', input: { label: 'zz', confidence: 0.2 } });
     await decideReview(db, { target: { runId: run.id, stepId: 'approval', workflowId: 'bounded' }, decision: 'approve', actor: 'early@example.com' }, wakeRun);
     const done = await waitForRun(db, run.id, ['succeeded']);

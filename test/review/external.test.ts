@@ -247,7 +247,7 @@ describe.each(testDatabases())('the external-review example script on $name', (d
       file: join(dir, 'keel.yaml'),
       flags: {
         server: { port: 0 }, database: url ? { url } : { dataDir: join(dir, 'data'), fsync: false },
-        workflowsDir: join(dir, 'workflows'), logLevel: 'silent', workers: { pollMs: 100, sweepMs: 200 },
+        workflowsDir: join(dir, 'workflows'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent', workers: { pollMs: 100, sweepMs: 200 },
       },
     });
     // The callback secret is Keel's own: captured for signing, never offered to workflow files.

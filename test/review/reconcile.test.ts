@@ -7,10 +7,11 @@ import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun } from '../../src/engine/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deployGranted, testEngine, waitForRun } from '../support/harness.js';
 import { startTarget, type Target } from '../support/target.js';
+import { saveTargetConnector, targetAccess } from '../support/target-connector.js';
 
-const workflow = (url: string) => `
+const workflow = () => `
 id: paying
 title: Paying
 owner: owner@example.com
@@ -20,14 +21,15 @@ input: { type: object }
 steps:
   - id: pay
     kind: action
-    action: http
-    with: { url: ${url}/unsafe, body: 'input' }
+    connector: target-unsafe
+    action: send
+    with: { method: '"POST"', path: '"/unsafe"', body: 'input' }
     delivery: unsafe
     timeout: 300ms
   - id: after
     kind: transform
     expression: 'steps.pay'
-`;
+${targetAccess('target-unsafe')}`;
 
 describe.each(testDatabases())('reconciling an unknown outcome on $name', (database) => {
   let db: Db;
@@ -38,7 +40,8 @@ describe.each(testDatabases())('reconciling an unknown outcome on $name', (datab
     target = await startTarget();
     engine = testEngine(db);
     await engine.startWorkers();
-    await deploy(db, workflow(target.url));
+    await saveTargetConnector(db, target.url, 'unsafe');
+    await deployGranted(db, workflow());
   });
   afterEach(async () => {
     await engine.stop();
@@ -59,7 +62,7 @@ describe.each(testDatabases())('reconciling an unknown outcome on $name', (datab
     const { run, task } = await unknownRun();
     expect(run.wait_reason).toBe('outcome_unknown');
     expect(task).toMatchObject({ step_id: 'pay', reason: 'outcome_unknown', status: 'pending', priority: 2 });
-    expect(task.context).toMatchObject({ action: 'http', delivery: 'unsafe', idempotency_key: `${run.id}:pay` });
+    expect(task.context).toMatchObject({ connector: 'target-unsafe', action: 'send', delivery: 'unsafe', idempotency_key: `${run.id}:pay` });
     await decideReview(db, { target: { reviewId: task.id }, decision: 'approve', comment: 'payment is in the ledger', actor: 'ana@example.com' }, wakeRun);
     const done = await waitForRun(db, run.id, ['succeeded']);
     expect(done.state).toMatchObject({ pay: { reconciled: 'took_effect', reviewer: 'ana@example.com' }, after: { reconciled: 'took_effect' } });

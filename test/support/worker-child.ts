@@ -13,7 +13,8 @@
 // A test helper, so reading process.env here is fine.
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/index.js';
-import { createEgressClient } from '../../src/connectors/index.js';
+import { randomBytes } from 'node:crypto';
+import { createConnectorRuntime, createEgressClient, secretKeyFromText } from '../../src/connectors/index.js';
 import { migrate, openDb } from '../../src/db/index.js';
 import { createEngine, startRun, type StartRunInput } from '../../src/engine/index.js';
 
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const engine = createEngine({
     db,
     egress: createEgressClient({ allowHosts: ['127.0.0.1'] }),
+    // The crash tests' connectors need no secret; a key of the moment keeps the runtime real.
+    connectors: createConnectorRuntime({ db, secretKey: secretKeyFromText(randomBytes(32).toString('hex'), 'worker child'), allowHosts: ['127.0.0.1'] }),
     workers: config.workers,
     scheduler: config.scheduler,
     faults: config.faults,

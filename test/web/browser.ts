@@ -25,6 +25,8 @@ export interface DashboardServerOptions {
   env?: Record<string, string>;
   /** keel.yaml's text. */
   keelYaml?: string;
+  /** Connector files (name -> YAML) loaded at start, before the workflows that name them. */
+  connectors?: Record<string, string>;
 }
 
 /** A Keel server with the given workflow files (name -> YAML) deployed at start, and the built dashboard. */
@@ -34,13 +36,15 @@ export async function startDashboardServer(workflows: Record<string, string>, op
   mkdirSync(join(dir, 'workflows'));
   mkdirSync(join(dir, 'prompts'));
   for (const [name, text] of Object.entries(workflows)) writeFileSync(join(dir, 'workflows', name), text);
+  mkdirSync(join(dir, 'connectors'));
+  for (const [name, text] of Object.entries(options.connectors ?? {})) writeFileSync(join(dir, 'connectors', name), text);
   if (options.keelYaml) writeFileSync(join(dir, 'keel.yaml'), options.keelYaml);
   const config = loadConfig({
     env: options.env ?? {},
     file: join(dir, 'keel.yaml'),
     flags: {
       server: { port: 0, host: '127.0.0.1' }, database: { dataDir: join(dir, 'data'), fsync: false },
-      workflowsDir: join(dir, 'workflows'), promptsDir: join(dir, 'prompts'), logLevel: 'silent',
+      workflowsDir: join(dir, 'workflows'), promptsDir: join(dir, 'prompts'), connectorsDir: join(dir, 'connectors'), logLevel: 'silent',
       workers: { pollMs: 100, sweepMs: 200 },
     },
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestIdentity } from '../support/identity.js';
 import { createPerson, launchBrowser, newContext, screenshot, signIn, startDashboardServer, type DashboardServer } from './browser.js';
-import { refundCheck } from './fixtures.js';
+import { paymentsApiConnector, refundCheck } from './fixtures.js';
 
 
 const welcomeNote = `id: welcome-note
@@ -67,7 +67,7 @@ describe('dashboard overview', () => {
   let browser: Browser;
   let token: string;
   beforeAll(async () => {
-    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'welcome-note.yaml': welcomeNote, 'invoice-matching.yaml': invoiceMatching });
+    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'welcome-note.yaml': welcomeNote, 'invoice-matching.yaml': invoiceMatching }, { connectors: { 'payments-api.yaml': paymentsApiConnector } });
     browser = await launchBrowser();
     token = (await createTestIdentity(server.keel.db, ['admin'])).token;
     // One open review task, asked for by the external workflow, so the queue columns have something.

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestIdentity, type TestIdentity } from '../support/identity.js';
+import { ticketsApiConnector } from './fixtures.js';
 import { createPerson, launchBrowser, newContext, screenshot, signIn, startDashboardServer, type DashboardServer, type Person } from './browser.js';
 
 // A review step between two transforms: approving it lets the run finish with no side effect.
@@ -41,8 +42,9 @@ steps:
     expression: '{ "label": input.label, "confidence": input.confidence, "flags": [] }'
   - id: post
     kind: action
-    action: http
-    with: { url: 'https://tickets.example.com/api/tickets', body: 'steps.answer' }
+    connector: tickets
+    action: send
+    with: { method: '"POST"', path: '"tickets"', body: 'steps.answer' }
     delivery: idempotent
 approval:
   output: answer
@@ -54,6 +56,8 @@ approval:
       then: review
       reason: low_confidence
   review: { role: reviewer, due: 1h, escalate_to: [admin] }
+access:
+  - { connector: tickets, scopes: ["http:write"] }
 `;
 
 describe('the review queue in the dashboard', () => {
@@ -66,7 +70,7 @@ describe('the review queue in the dashboard', () => {
   let bo: Person;
 
   beforeAll(async () => {
-    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'ticket-triage.yaml': ticketTriage });
+    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'ticket-triage.yaml': ticketTriage }, { connectors: { 'tickets.yaml': ticketsApiConnector } });
     browser = await launchBrowser();
     builder = await createTestIdentity(server.keel.db, ['builder']);
     auditor = await createTestIdentity(server.keel.db, ['admin']);
@@ -164,7 +168,11 @@ describe('the review queue in the dashboard', () => {
     const page = await context.newPage();
     await signIn(page, server, ada, `/reviews/${reviewId}`);
     await page.getByRole('heading', { name: /Approve before post/, level: 2 }).waitFor();
-    await page.getByText('POST https://tickets.example.com/api/tickets').waitFor();
+    // What approving sets going, as the connector would send it: the address and the body.
+    const wouldSend = page.getByRole('region', { name: 'What approval sets going' });
+    await wouldSend.getByText('tickets.send').waitFor();
+    expect(await wouldSend.textContent()).toContain('"url": "https://tickets.example.com/api/tickets"');
+    expect(await wouldSend.textContent()).toContain('"label": "card_arrival"');
 
     await page.keyboard.press('e');
     const editor = page.getByLabel('Edited output (JSON)');

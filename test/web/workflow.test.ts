@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestIdentity } from '../support/identity.js';
 import { createPerson, launchBrowser, newContext, screenshot, signIn, startDashboardServer, type DashboardServer } from './browser.js';
-import { refundCheck } from './fixtures.js';
+import { paymentsApiConnector, refundCheck } from './fixtures.js';
 
 
 // A loop: a rejected draft goes back to be written again.
@@ -77,7 +77,7 @@ describe('dashboard workflow page', () => {
   let browser: Browser;
   let token: string;
   beforeAll(async () => {
-    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'draft-reply.yaml': draftReply });
+    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'draft-reply.yaml': draftReply }, { connectors: { 'payments-api.yaml': paymentsApiConnector } });
     browser = await launchBrowser();
     token = (await createTestIdentity(server.keel.db, ['admin'])).token;
   }, 60_000);
@@ -103,7 +103,7 @@ describe('dashboard workflow page', () => {
     await metric.getByText('2024-01-15').waitFor();
     expect(await metric.textContent()).toContain('past, the review is due');
     const actions = page.getByRole('region', { name: 'Systems and actions' });
-    expect(await actions.textContent()).toMatch(/request_check: http POST https:\/\/payments\.example\.com\/checks\s*idempotent/);
+    expect(await actions.textContent()).toMatch(/request_check: payments-api\.send\s*idempotent/);
     await page.getByRole('region', { name: 'Approval boundary' }).getByRole('cell', { name: 'output.amount > 1000' }).waitFor();
     expect(await page.getByRole('link', { name: 'Runs of this workflow' }).getAttribute('href')).toBe('/runs?workflow=refund-check');
     expect(await page.getByRole('link', { name: 'Review queue', exact: true }).last().getAttribute('href')).toBe('/reviews?workflow=refund-check');

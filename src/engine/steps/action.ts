@@ -1,10 +1,10 @@
-import { prepareAction, type ConnectorRuntimeDeps, type PreparedAction } from '../../connectors/index.js';
+import { prepareAction, renderAction, type ConnectorRuntimeDeps, type PreparedAction } from '../../connectors/index.js';
 import { KeelError, coerceError } from '../../errors.js';
 import { evaluateJsonata } from '../expressions.js';
 import type { ActionStep } from '../../spec/index.js';
 import { startEffect } from '../transitions.js';
 import { isOpen } from '../../review/index.js';
-import type { ActionHandler, StepHandler, StepOutcome, StepRun } from './step.js';
+import type { StepHandler, StepOutcome, StepRun } from './step.js';
 import { currentTask, outcomeOfTask } from './step-review.js';
 
 /**
@@ -13,7 +13,7 @@ import { currentTask, outcomeOfTask } from './step-review.js';
  * it started knows the call may have happened: `idempotent` repeats it with the same key,
  * `check-then-act` looks first, `unsafe` stops for a person (handled by the executor on resume).
  */
-export function createActionStep(actions: ReadonlyMap<string, ActionHandler>, connectors?: ConnectorRuntimeDeps): StepHandler<ActionStep> {
+export function createActionStep(connectors: ConnectorRuntimeDeps): StepHandler<ActionStep> {
   return {
     async execute(step, run) {
       if (step.delivery === 'unsafe') {
@@ -21,25 +21,12 @@ export function createActionStep(actions: ReadonlyMap<string, ActionHandler>, co
         const outcome = await reconciled(step, run);
         if (outcome) return outcome;
       }
-      let action: ActionHandler;
-      if (step.connector !== undefined) {
-        const prepared = await prepareConnectorAction(step, run, connectors);
-        // In sandbox the side effect is recorded, not performed: no effect is started.
-        if (prepared.intercepted) return { kind: 'completed', output: prepared.intercepted.output };
-        action = { call: prepared.perform, ...(prepared.check ? { check: prepared.check } : {}) };
-      } else {
-        const builtIn = actions.get(step.action);
-        if (!builtIn) {
-          throw new KeelError('misconfigured', `steps[${step.id}]: no action named "${step.action}".`, {
-            hint: `Available actions: ${[...actions.keys()].join(', ')}.`, retriable: false,
-          });
-        }
-        action = builtIn;
-      }
-      const request = { config: step.with, scope: run.scope, idempotencyKey: run.idempotencyKey, signal: run.signal };
+      const action = await prepareConnectorAction(step, run, connectors);
+      // In sandbox the side effect is recorded, not performed: no effect is started.
+      if (action.intercepted) return { kind: 'completed', output: action.intercepted.output };
       if (run.checkFirst && step.delivery === 'check-then-act') {
-        if (!action.check) throw new KeelError('misconfigured', `steps[${step.id}]: action ${step.action} cannot check before acting.`, { retriable: false });
-        const found = await action.check(request);
+        if (!action.check) throw new KeelError('misconfigured', `steps[${step.id}]: ${step.connector}.${step.action} cannot check before acting.`, { retriable: false });
+        const found = await action.check();
         if (found.exists) return { kind: 'completed', output: found.output ?? null };
       }
       run.faults.hit('before-effect', step.id);
@@ -50,7 +37,7 @@ export function createActionStep(actions: ReadonlyMap<string, ActionHandler>, co
       run.faults.hit('before-call', step.id);
       let output: unknown;
       try {
-        output = await action.call(request);
+        output = await action.perform();
       } catch (error) {
         throw classifyFailure(error, step);
       }
@@ -66,14 +53,10 @@ export function createActionStep(actions: ReadonlyMap<string, ActionHandler>, co
  * the workflow file states must be the connector action's own, so recovery after a crash follows
  * the right rules.
  */
-async function prepareConnectorAction(step: ActionStep, run: StepRun, connectors: ConnectorRuntimeDeps | undefined): Promise<PreparedAction> {
-  if (!connectors) throw new KeelError('misconfigured', `steps[${step.id}]: this engine has no connectors configured.`, { retriable: false });
-  const input: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(step.with)) {
-    input[field] = typeof value === 'string' ? await evaluateJsonata(value, run.scope, `steps[${step.id}].with.${field}`) : value;
-  }
+async function prepareConnectorAction(step: ActionStep, run: StepRun, connectors: ConnectorRuntimeDeps): Promise<PreparedAction> {
+  const input = await evaluateWith(step, run.scope);
   const prepared = await prepareAction(connectors, {
-    workflowId: run.workflowId, runId: run.scope.run.id, stepId: step.id, connectorId: step.connector!, action: step.action,
+    workflowId: run.workflowId, runId: run.scope.run.id, stepId: step.id, connectorId: step.connector, action: step.action,
     input, idempotencyKey: run.idempotencyKey, signal: run.signal, intercept: run.scope.run.stage === 'sandbox',
   });
   if (prepared.delivery !== step.delivery) {
@@ -82,6 +65,29 @@ async function prepareConnectorAction(step: ActionStep, run: StepRun, connectors
     });
   }
   return prepared;
+}
+
+/** The action's input as of now: each string of `with` is JSONata over the run's scope. */
+async function evaluateWith(step: ActionStep, scope: StepRun['scope']): Promise<Record<string, unknown>> {
+  const input: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(step.with)) {
+    input[field] = typeof value === 'string' ? await evaluateJsonata(value, scope, `steps[${step.id}].with.${field}`) : value;
+  }
+  return input;
+}
+
+/**
+ * What an action step would send if the run went on now, for the person deciding at the approval
+ * boundary. A later action may depend on steps that have not run yet; then the preview says why it
+ * cannot be shown instead of failing the run.
+ */
+export async function previewAction(step: ActionStep, run: StepRun, connectors: ConnectorRuntimeDeps): Promise<Record<string, unknown>> {
+  const about = { step: step.id, connector: step.connector, action: step.action, delivery: step.delivery };
+  try {
+    return { ...about, ...(await renderAction(connectors, step.connector, step.action, await evaluateWith(step, run.scope))) };
+  } catch (error) {
+    return { ...about, preview_error: coerceError(error).message };
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { ReviewRow } from '../../review/index.js';
-import { APPROVAL, type ReviewPolicySpec, type RetrySpec } from '../../spec/index.js';
+import { APPROVAL, type ActionStep, type ReviewPolicySpec, type RetrySpec } from '../../spec/index.js';
 import { judgeBoundary, type BoundaryVerdict } from '../boundary.js';
-import type { StepHandler, StepOutcome } from './step.js';
-import { actionsAfter, currentTask, openTask, outcomeOfTask, type DecisionMapping } from './step-review.js';
+import type { StepHandler, StepOutcome, StepRun } from './step.js';
+import { currentTask, openTask, outcomeOfTask, type DecisionMapping } from './step-review.js';
 
 /**
  * The approval boundary as a step the executor inserts before a run's first action. Its output,
@@ -25,29 +25,35 @@ export function approvalGate(before: string, beforeIndex: number): ApprovalGate 
 
 const defaultPolicy: ReviewPolicySpec = { due: '24h', escalate_to: [], on_deadline: 'reject', quorum: 1 };
 
-export const approvalStep: StepHandler<ApprovalGate> = {
-  async execute(gate, run) {
-    const existing = await currentTask(run, APPROVAL);
-    if (existing) return outcomeOfTask(existing, APPROVAL, 'approval', run, mapping(gate, existing));
-    const verdict = judgeBoundary(run.spec, run.scope, gate.beforeIndex);
-    const summary = summarise(verdict);
-    if (verdict.decision === 'auto') return { kind: 'completed', output: { decision: 'auto', ...summary }, next: gate.before };
-    const approval = run.spec.approval;
-    const subjectStep = run.spec.steps.find((s) => s.id === verdict.subject);
-    const review = await openTask(run, {
-      stepId: APPROVAL, kind: 'approval', reason: verdict.reason, escalated: verdict.decision === 'escalate', role: verdict.role,
-      title: approval?.review.title ?? title(verdict, gate),
-      proposed: verdict.subject === null ? null : run.scope.steps[verdict.subject] ?? null,
-      context: {
-        input: run.scope.input, steps: run.scope.steps, ...summary,
-        actions: actionsAfter(run.spec, run.spec.steps[gate.beforeIndex - 1]?.id ?? ''),
-      },
-      policy: approval?.review ?? defaultPolicy,
-      outputSchema: approval?.output_schema ?? (subjectStep?.kind === 'model' ? subjectStep.output_schema : undefined),
-    });
-    return outcomeOfTask(review, APPROVAL, 'approval', run, mapping(gate, review));
-  },
-};
+/** What an action would send if the run went on now (see action.ts previewAction). */
+export type ActionPreviewer = (step: ActionStep, run: StepRun) => Promise<Record<string, unknown>>;
+
+export function createApprovalStep(preview: ActionPreviewer): StepHandler<ApprovalGate> {
+  return { execute: (gate, run) => judgeAndAsk(gate, run, preview) };
+}
+
+async function judgeAndAsk(gate: ApprovalGate, run: StepRun, preview: ActionPreviewer): Promise<StepOutcome> {
+  const existing = await currentTask(run, APPROVAL);
+  if (existing) return outcomeOfTask(existing, APPROVAL, 'approval', run, mapping(gate, existing));
+  const verdict = judgeBoundary(run.spec, run.scope, gate.beforeIndex);
+  const summary = summarise(verdict);
+  if (verdict.decision === 'auto') return { kind: 'completed', output: { decision: 'auto', ...summary }, next: gate.before };
+  const approval = run.spec.approval;
+  const subjectStep = run.spec.steps.find((s) => s.id === verdict.subject);
+  const review = await openTask(run, {
+    stepId: APPROVAL, kind: 'approval', reason: verdict.reason, escalated: verdict.decision === 'escalate', role: verdict.role,
+    title: approval?.review.title ?? title(verdict, gate),
+    proposed: verdict.subject === null ? null : run.scope.steps[verdict.subject] ?? null,
+    context: {
+      input: run.scope.input, steps: run.scope.steps, ...summary,
+      // Each action after the gate with exactly what it would send, so the person sees what approving sets going.
+      actions: await Promise.all(run.spec.steps.slice(gate.beforeIndex).flatMap((s) => (s.kind === 'action' ? [preview(s, run)] : []))),
+    },
+    policy: approval?.review ?? defaultPolicy,
+    outputSchema: approval?.output_schema ?? (subjectStep?.kind === 'model' ? subjectStep.output_schema : undefined),
+  });
+  return outcomeOfTask(review, APPROVAL, 'approval', run, mapping(gate, review));
+}
 
 function summarise(verdict: BoundaryVerdict) {
   return { by: verdict.by, reason: verdict.reason, subject: verdict.subject, confidence: verdict.confidence, exclusions: verdict.exclusions, flags: verdict.flags };

@@ -126,7 +126,7 @@ const answerMapping: DecisionMapping = {
 };
 
 /** The side effects that follow a step in file order, with their delivery class: what an approval lets happen. */
-export function actionsAfter(spec: WorkflowSpec, stepId: string): { step: string; action: string; delivery: string }[] {
+export function actionsAfter(spec: WorkflowSpec, stepId: string): { step: string; connector: string; action: string; delivery: string }[] {
   const index = spec.steps.findIndex((s) => s.id === stepId);
-  return spec.steps.slice(index + 1).flatMap((s) => (s.kind === 'action' ? [{ step: s.id, action: s.action, delivery: s.delivery }] : []));
+  return spec.steps.slice(index + 1).flatMap((s) => (s.kind === 'action' ? [{ step: s.id, connector: s.connector, action: s.action, delivery: s.delivery }] : []));
 }

@@ -48,17 +48,3 @@ export type StepOutcome =
 export interface StepHandler<S extends { id: string; kind: string } = StepSpec> {
   execute(step: S, run: StepRun): Promise<StepOutcome>;
 }
-
-/** An action behind the `action` step. */
-export interface ActionHandler {
-  call(request: ActionRequest): Promise<unknown>;
-  /** For check-then-act: has our reference already been acted on? */
-  check?(request: ActionRequest): Promise<{ exists: boolean; output?: unknown }>;
-}
-
-export interface ActionRequest {
-  config: Record<string, unknown>;
-  scope: StepScope;
-  idempotencyKey: string;
-  signal: AbortSignal;
-}

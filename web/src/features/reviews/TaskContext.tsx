@@ -10,7 +10,7 @@ import { useCan } from '../../lib/session';
 import { Link } from '../../lib/router';
 import { Json } from '../../components/ui/Json';
 import { Status } from '../../components/ui/Status';
-import { contextActions, isRecord, reasonsOf, ruleOf, stepsAfter, type Definition } from './model';
+import { contextActions, isRecord, reasonsOf, ruleOf, stepsAfter, type ContextAction, type Definition } from './model';
 
 /** Known context keys shown in their own sections; the rest go in "Also recorded". */
 const shownElsewhere = new Set(['input', 'steps', 'actions', 'by', 'reason', 'subject', 'exclusions', 'flags']);
@@ -116,6 +116,14 @@ function stepOutputs(review: ReviewDetail, run: RunDetail | undefined): [string,
   return [...latest];
 }
 
+/** What the connector would send for an action, as the server rendered it when the task opened. */
+function WouldSend({ action }: { action: ContextAction | undefined }) {
+  if (!action) return null;
+  if (action.preview_error) return <p className="muted">What it sends is known once the steps before it have run ({action.preview_error}).</p>;
+  if (action.would_send === undefined) return null;
+  return <div className="rq-would-send"><Json value={action.would_send} label={`what ${action.step} would send`} open /></div>;
+}
+
 export function WhatApprovalRuns({ review, sources }: { review: ReviewDetail; sources: Sources }) {
   const after = stepsAfter(review, sources.def.data ?? undefined);
   const known = contextActions(review);
@@ -130,9 +138,10 @@ export function WhatApprovalRuns({ review, sources }: { review: ReviewDetail; so
         <ol className="rq-next">
           {after.map((s) => (
             <li key={s.id} className={s.kind === 'action' ? 'rq-action' : 'muted'}>
-              <strong>{s.id}</strong> <span className="muted">({s.kind}{s.action ? `: ${s.action}` : ''})</span>
+              <strong>{s.id}</strong> <span className="muted">({s.kind})</span>
               {s.target ? <> <code>{s.target}</code></> : null}
               {s.delivery ? <> <span className="status status-plain" title="delivery class">{s.delivery}</span></> : null}
+              <WouldSend action={known.find((a) => a.step === s.id)} />
             </li>
           ))}
         </ol>
@@ -143,8 +152,13 @@ export function WhatApprovalRuns({ review, sources }: { review: ReviewDetail; so
   } else if (known.length > 0) {
     body = (
       <>
-        <ul className="rq-next">{known.map((a) => <li key={a.step} className="rq-action"><strong>{a.step}</strong> <span className="muted">({a.action})</span> <span className="status status-plain">{a.delivery}</span></li>)}</ul>
-        <p className="muted">The targets are not known here: {sources.def.error ? `the workflow version could not be read (${quietly(sources.def.error)})` : sources.canWorkflows ? 'the task names no version' : 'you may not read workflow definitions'}.</p>
+        <ul className="rq-next">{known.map((a) => (
+          <li key={a.step} className="rq-action">
+            <strong>{a.step}</strong> <code>{a.connector ? `${a.connector}.${a.action}` : a.action}</code> <span className="status status-plain">{a.delivery}</span>
+            <WouldSend action={a} />
+          </li>
+        ))}</ul>
+        <p className="muted">The steps between are not known here: {sources.def.error ? `the workflow version could not be read (${quietly(sources.def.error)})` : sources.canWorkflows ? 'the task names no version' : 'you may not read workflow definitions'}.</p>
       </>
     );
   } else {

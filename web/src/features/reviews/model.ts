@@ -57,6 +57,7 @@ export function decidedLine(r: Pick<ReviewDetail, 'status' | 'decided_by' | 'com
 export interface StepDef {
   id: string;
   kind: string;
+  connector?: string;
   action?: string;
   delivery?: string;
   with?: Record<string, unknown>;
@@ -79,7 +80,7 @@ export interface NextStep {
   kind: string;
   action?: string;
   delivery?: string;
-  /** Where the side effect lands: method and URL for http, else the action's settings in short. */
+  /** Where the side effect lands: the connector and its action. */
   target?: string;
 }
 
@@ -103,18 +104,30 @@ export function stepsAfter(review: Pick<Review, 'step_id' | 'context'>, definiti
   return steps.slice(start).map((s) => ({ id: s.id, kind: s.kind, action: s.action, delivery: s.delivery, target: s.kind === 'action' ? targetOf(s) : undefined }));
 }
 
+/** The connector and action a step calls, e.g. `helpdesk.send`. */
 export function targetOf(s: StepDef): string {
-  const w = s.with ?? {};
-  if (s.action === 'http' && typeof w.url === 'string') return `${typeof w.method === 'string' ? w.method : 'POST'} ${w.url}`;
-  const text = JSON.stringify(w);
-  return text === '{}' ? (s.action ?? '') : `${s.action ?? ''} ${text.length > 120 ? `${text.slice(0, 117)}…` : text}`;
+  return s.connector ? `${s.connector}.${s.action ?? ''}` : (s.action ?? '');
 }
 
-/** What the server put in the task's context about the actions approval runs (no targets there). */
-export function contextActions(r: Pick<Review, 'context'>): { step: string; action: string; delivery: string }[] {
+/**
+ * What the server put in the task's context about the actions approval runs. At the approval
+ * boundary each carries what it would send (`would_send`, rendered by the connector without any
+ * secret), or why that cannot be shown yet (`preview_error`: it depends on a step still to run).
+ */
+export interface ContextAction {
+  step: string;
+  connector?: string;
+  action: string;
+  delivery: string;
+  scope?: string;
+  would_send?: unknown;
+  preview_error?: string;
+}
+
+export function contextActions(r: Pick<Review, 'context'>): ContextAction[] {
   const a = r.context?.actions;
   if (!Array.isArray(a)) return [];
-  return a.filter((x): x is { step: string; action: string; delivery: string } => isRecord(x) && typeof x.step === 'string');
+  return a.filter((x): x is ContextAction => isRecord(x) && typeof x.step === 'string');
 }
 
 /** The boundary rule that sent the task here, in words, when the definition has it. */

@@ -68,11 +68,9 @@ export function WorkflowCard({ workflow, definition }: { workflow: Workflow; def
 }
 
 function ActionLine({ step }: { step: ActionStep }) {
-  const w = step.with as { url?: unknown; method?: unknown };
   return (
     <>
-      <code>{step.id}</code>: <strong>{step.action}</strong>
-      {step.action === 'http' && typeof w.url === 'string' ? <> {typeof w.method === 'string' ? w.method : 'POST'} <code className="wrap-anywhere">{w.url}</code></> : null}
+      <code>{step.id}</code>: <strong>{step.connector}</strong>.{step.action}
       {' '}<span className={`status status-${step.delivery === 'unsafe' ? 'bad' : 'plain'}`} title={deliveryTitle[step.delivery]}>{step.delivery}</span>
     </>
   );

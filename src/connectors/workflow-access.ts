@@ -1,0 +1,96 @@
+// What a workflow file says about access, checked when it is deployed: every action step names a
+// connector and action that exist, with the delivery class the action really has, and a scope the
+// file lists under `access`; every listed scope is one the connector's kind has. Then each listed
+// scope without a live grant becomes a grant request for the connector's owner. Run time still
+// checks the grant at every call (runtime.ts): this only catches mistakes before the first run.
+import type { Queryable } from '../db/index.js';
+import { KeelError, type FieldProblem } from '../errors.js';
+import type { WorkflowSpec } from '../spec/index.js';
+import { listConnectors, type ConnectorRow } from './connector-store.js';
+import { scopesOfKind } from './connector-view.js';
+import { requestGrant, type GrantRow } from './grants.js';
+import type { ConnectorKind } from './kinds/kind.js';
+import { resolveAction } from './runtime.js';
+
+type Kinds = ReadonlyMap<string, ConnectorKind<unknown>>;
+
+/** Every problem with the file's connectors, actions and access list; an empty list when sound. */
+export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: WorkflowSpec): Promise<FieldProblem[]> {
+  // External workflows run elsewhere: their `access` documents what they reach, Keel grants nothing.
+  if (spec.kind !== 'managed') return [];
+  const connectors = new Map((await listConnectors(db)).map((c) => [c.id, c]));
+  const missing = (id: string) => ({
+    message: `no connector named "${id}"`,
+    hint: connectors.size === 0 ? 'add it under connectors/ (loaded at start) or with the API first' : `connectors here: ${[...connectors.keys()].join(', ')}`,
+  });
+  const listed = new Map(spec.access.map((a) => [a.connector, new Set(a.scopes)]));
+  const problems: FieldProblem[] = [];
+
+  for (const [index, step] of spec.steps.entries()) {
+    if (step.kind !== 'action') continue;
+    const at = `steps[${index}]`;
+    if (!connectors.has(step.connector)) {
+      problems.push({ path: `${at}.connector`, ...missing(step.connector) });
+      continue;
+    }
+    try {
+      const { action, delivery } = await resolveAction({ db, kinds }, step.connector, step.action);
+      if (delivery !== step.delivery) {
+        problems.push({ path: `${at}.delivery`, message: `${step.connector}.${step.action} is ${delivery}, not ${step.delivery}`, hint: `write delivery: ${delivery}, so recovery after a crash follows the action's real class` });
+      }
+      if (!listed.get(step.connector)?.has(action.scope)) {
+        problems.push({ path: at, message: `${step.connector}.${step.action} needs the scope ${action.scope}, which access does not list`, hint: `add { connector: ${step.connector}, scopes: [${action.scope}] } under access` });
+      }
+    } catch (error) {
+      if (!(error instanceof KeelError)) throw error;
+      problems.push({ path: `${at}.action`, message: error.message, hint: error.hint });
+    }
+  }
+
+  for (const [index, entry] of spec.access.entries()) {
+    const connector = connectors.get(entry.connector);
+    if (!connector) {
+      problems.push({ path: `access[${index}].connector`, ...missing(entry.connector) });
+      continue;
+    }
+    problems.push(...unknownScopes(connector, kinds, entry.scopes, `access[${index}].scopes`));
+  }
+  return problems;
+}
+
+function unknownScopes(connector: ConnectorRow, kinds: Kinds, scopes: readonly string[], at: string): FieldProblem[] {
+  const kind = kinds.get(connector.kind);
+  if (!kind) return [{ path: at, message: `connector ${connector.id} is of kind ${connector.kind}, which this Keel does not know` }];
+  const known = scopesOfKind(kind);
+  return scopes.flatMap((scope, i) => (known.includes(scope) ? [] : [{
+    path: `${at}[${i}]`, message: `${connector.kind} connectors have no scope ${scope}`, hint: `theirs: ${known.join(', ')}`,
+  }]));
+}
+
+/** Throws invalid_workflow naming every access problem of the file, so nothing is stored. */
+export async function checkWorkflowAccess(db: Queryable, kinds: Kinds, spec: WorkflowSpec, sourceName: string): Promise<void> {
+  const problems = await workflowAccessProblems(db, kinds, spec);
+  if (problems.length === 0) return;
+  throw new KeelError('invalid_workflow', `${sourceName}: ${problems.length} problem(s) with connectors and access.`, {
+    problems: problems.map((p) => ({ ...p, path: `${sourceName} ${p.path}` })),
+    hint: 'Connectors are listed by `keel connectors`; an action\'s scope and delivery class by `keel connectors <id>`.',
+  });
+}
+
+/**
+ * Asks for every listed scope that has no live grant yet (asking again answers the live request),
+ * so the connector's owner finds the request waiting when the file is deployed.
+ */
+export async function requestListedGrants(db: Queryable, spec: WorkflowSpec, actor: string): Promise<GrantRow[]> {
+  if (spec.kind !== 'managed') return [];
+  const created: GrantRow[] = [];
+  for (const entry of spec.access) {
+    for (const scope of entry.scopes) {
+      const { grant, created: isNew } = await requestGrant(db, {
+        workflowId: spec.id, connectorId: entry.connector, scope, actor, reason: 'listed under access in the workflow file',
+      });
+      if (isNew) created.push(grant);
+    }
+  }
+  return created;
+}
