@@ -1,6 +1,7 @@
 // What a workflow file says about access, checked when it is deployed: every action step names a
 // connector and action that exist, with the delivery class the action really has, and a scope the
-// file lists under `access`; every listed scope is one the connector's kind has. Then each listed
+// file lists under `access`; an email trigger names an email connector with a mailbox and lists
+// email:read; every listed scope is one the connector's kind has. Then each listed
 // scope without a live grant becomes a grant request for the connector's owner. Run time still
 // checks the grant at every call (runtime.ts): this only catches mistakes before the first run.
 import type { Queryable } from '../db/index.js';
@@ -47,6 +48,11 @@ export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: 
     }
   }
 
+  for (const [index, trigger] of spec.triggers.entries()) {
+    if (!('email' in trigger)) continue;
+    problems.push(...mailTriggerProblems(connectors.get(trigger.email.connector), trigger.email.connector, listed, `triggers[${index}].email.connector`, missing));
+  }
+
   for (const [index, entry] of spec.access.entries()) {
     const connector = connectors.get(entry.connector);
     if (!connector) {
@@ -54,6 +60,20 @@ export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: 
       continue;
     }
     problems.push(...unknownScopes(connector, kinds, entry.scopes, `access[${index}].scopes`));
+  }
+  return problems;
+}
+
+/** An email trigger reads its connector's IMAP mailbox through fetch_new: an email connector with a mailbox, and email:read listed. */
+function mailTriggerProblems(connector: ConnectorRow | undefined, id: string, listed: Map<string, Set<string>>, at: string, missing: (id: string) => { message: string; hint: string }): FieldProblem[] {
+  if (!connector) return [{ path: at, ...missing(id) }];
+  if (connector.kind !== 'email') return [{ path: at, message: `connector ${id} is of kind ${connector.kind}; the email trigger needs an email connector` }];
+  const problems: FieldProblem[] = [];
+  if ((connector.config as { imap?: unknown }).imap === undefined) {
+    problems.push({ path: at, message: `connector ${id} has no imap section, so there is no mailbox to read`, hint: 'add imap: { host, user, password_secret, mailbox } to the connector' });
+  }
+  if (!listed.get(id)?.has('email:read')) {
+    problems.push({ path: at, message: `the email trigger reads ${id} with the scope email:read, which access does not list`, hint: `add { connector: ${id}, scopes: [email:read] } under access` });
   }
   return problems;
 }

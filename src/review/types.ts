@@ -14,7 +14,7 @@ export const reviewDecisions = ['approve', 'edit', 'reject', 'escalate'] as cons
 export type ReviewDecision = (typeof reviewDecisions)[number];
 /** Why a task waits for a person. */
 export const reviewReasons = [
-  'manual', 'low_confidence', 'policy', 'risk', 'sandbox', 'malformed_output', 'no_response', 'outcome_unknown', 'budget_exceeded',
+  'manual', 'low_confidence', 'policy', 'risk', 'sandbox', 'malformed_output', 'no_response', 'outcome_unknown', 'budget_exceeded', 'access_denied',
 ] as const;
 export type ReviewReason = (typeof reviewReasons)[number];
 /** What happens to a task nobody decided by its hard deadline. `approve` only where the workflow says so. */

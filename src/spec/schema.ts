@@ -311,6 +311,8 @@ export const workflowSchema = z
     steps: z.array(stepSchema).default([]),
     approval: approvalSchema.optional(),
     access: z.array(accessSchema).default([]),
+    on_access_denied: z.enum(['fail', 'review']).default('fail')
+      .describe('An action refused for want of a live grant: fail the run (closed), or ask a person to retry once the grant is given'),
     metric: metricSchema.optional(),
     budget: budgetSchema.optional(),
     exclusions: z.array(exclusionSchema).default([]),

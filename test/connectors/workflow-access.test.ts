@@ -72,6 +72,17 @@ describe.each(testDatabases())('workflow access on $name', (database) => {
     expect(await listGrants(db, { workflowId: 'kit-writer' })).toEqual([]);
   });
 
+  it('checks an email trigger: an email connector with a mailbox, and email:read listed', async () => {
+    await saveConnector(db, { id: 'outbox', kind: 'email', title: 'Outbox', owner: 'it@example.com', config: { smtp: { host: 'smtp.example.com', port: 587, user: 'keel', password_secret: 'smtp', from: 'keel@example.com' } } }, 'api', 'it@example.com');
+    const mailWorkflow = (connectors: string[]) => `id: mail-reader\ntitle: Mail reader\nowner: ops@example.com\nrisk: low\ninput: { type: object }\ntriggers:\n${connectors.map((c) => `  - email: { connector: ${c} }`).join('\n')}\nsteps:\n  - id: note\n    kind: transform\n    expression: '1'\n`;
+    expect(await deployProblems(db, mailWorkflow(['inbox', 'kits', 'outbox']))).toEqual([
+      ['test.yaml triggers[0].email.connector', 'no connector named "inbox"'],
+      ['test.yaml triggers[1].email.connector', 'connector kits is of kind files; the email trigger needs an email connector'],
+      ['test.yaml triggers[2].email.connector', 'connector outbox has no imap section, so there is no mailbox to read'],
+      ['test.yaml triggers[2].email.connector', 'the email trigger reads outbox with the scope email:read, which access does not list'],
+    ]);
+  });
+
   it('asks for each listed scope when deployed, once, and again only when the file changes after a refusal', async () => {
     await deploy(db, kitWriter());
     await deploy(db, kitWriter());

@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorKinds, createEgressClient, decideGrant, requestGrant, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
+import { connectorKinds, createEgressClient, decideGrant, requestGrant, revokeGrant, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun, type Engine } from '../../src/engine/index.js';
-import { decideReview } from '../../src/review/index.js';
+import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
 import { deploy, deployGranted, oneStepWorkflow, testEngine, waitForRun } from '../support/harness.js';
 import { saveTargetConnector, targetAccess, targetStep } from '../support/target-connector.js';
@@ -103,5 +103,39 @@ describe.each(testDatabases())('connector actions in runs on $name', (database) 
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({ code: 'misconfigured' });
     expect(String((done.error as { message: string }).message)).toContain('notes.send is unsafe, but the workflow file says idempotent');
+  });
+
+  it('asks a person instead of failing when the workflow says so: approving retries with the grant checked again, rejecting ends the run', async () => {
+    await deploy(db, workflow().replace('id: kit-writer', 'id: kit-asker') + 'on_access_denied: review\n');
+    const waitingTask = async (name: string) => {
+      const { run: started } = await startRun(db, { workflowId: 'kit-asker', stage: 'production', trigger: 'manual', input: { name } });
+      const waiting = await waitForRun(db, started.id, ['waiting', 'failed', 'succeeded']);
+      expect(waiting).toMatchObject({ status: 'waiting', wait_reason: 'review', current_step: 'save' });
+      const [task] = await listReviews(db, { runId: started.id });
+      expect(task).toMatchObject({ reason: 'access_denied', step_id: 'save', assigned_role: 'approver', status: 'pending' });
+      expect((task!.context as { why: string }).why).toContain('files:write');
+      return { runId: started.id, taskId: task!.id };
+    };
+
+    // Approved while the grant is still missing: tried again, refused again, and the run fails closed.
+    const first = await waitingTask('Alan');
+    await decideReview(db, { target: { reviewId: first.taskId }, decision: 'approve', actor: 'lead@example.com' }, wakeRun);
+    expect(await waitForRun(db, first.runId, ['failed', 'succeeded'])).toMatchObject({ status: 'failed', error: { code: 'permission_denied' } });
+    expect(existsSync(join(root, 'welcome', 'alan.md'))).toBe(false);
+
+    // The owner grants the scope, the person approves: the file is written.
+    const second = await waitingTask('Barbara');
+    const { grant } = await requestGrant(db, { workflowId: 'kit-asker', connectorId: 'kits', scope: 'files:write', actor: 'builder@example.com' });
+    await decideGrant(db, { grantId: grant.id, decision: 'approve', actor: 'it@example.com', ownsConnector: true });
+    await decideReview(db, { target: { reviewId: second.taskId }, decision: 'approve', actor: 'lead@example.com' }, wakeRun);
+    expect((await waitForRun(db, second.runId, ['failed', 'succeeded'])).status).toBe('succeeded');
+    expect(readFileSync(join(root, 'welcome', 'barbara.md'), 'utf8')).toBe('Welcome, Barbara');
+
+    // Revoked again: a rejection ends the run without writing.
+    await revokeGrant(db, { grantId: grant.id, actor: 'it@example.com', ownsConnector: true, note: 'kits move to the new drive' });
+    const third = await waitingTask('Claude');
+    await decideReview(db, { target: { reviewId: third.taskId }, decision: 'reject', comment: 'not until the move is done', actor: 'lead@example.com' }, wakeRun);
+    expect((await waitForRun(db, third.runId, ['rejected', 'failed', 'succeeded'])).status).toBe('rejected');
+    expect(existsSync(join(root, 'welcome', 'claude.md'))).toBe(false);
   });
 });

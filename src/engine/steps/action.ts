@@ -5,6 +5,7 @@ import type { ActionStep } from '../../spec/index.js';
 import { startEffect } from '../transitions.js';
 import { isOpen } from '../../review/index.js';
 import type { StepHandler, StepOutcome, StepRun } from './step.js';
+import { accessAnswer, askForAccess, asksOnDenial } from './access-review.js';
 import { currentTask, outcomeOfTask } from './step-review.js';
 
 /**
@@ -21,7 +22,16 @@ export function createActionStep(connectors: ConnectorRuntimeDeps): StepHandler<
         const outcome = await reconciled(step, run);
         if (outcome) return outcome;
       }
-      const action = await prepareConnectorAction(step, run, connectors);
+      const asked = await accessAnswer(step, run);
+      if (asked !== undefined && asked !== 'retry') return asked;
+      let action: PreparedAction;
+      try {
+        action = await prepareConnectorAction(step, run, connectors);
+      } catch (error) {
+        // After a person said the grant is in place, a refusal fails the run: nobody approves around a grant.
+        if (asksOnDenial(error, run, asked === 'retry')) return askForAccess(step, run, error);
+        throw error;
+      }
       // In sandbox the side effect is recorded, not performed: no effect is started.
       if (action.intercepted) return { kind: 'completed', output: action.intercepted.output };
       if (run.checkFirst && step.delivery === 'check-then-act') {

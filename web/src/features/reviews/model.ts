@@ -22,6 +22,7 @@ export function who(email: string | null | undefined, me: string): string {
 const reasonWords: Record<string, string> = {
   manual: 'review step', low_confidence: 'low confidence', policy: 'policy', risk: 'high risk', sandbox: 'sandbox run',
   malformed_output: 'malformed output', no_response: 'no model answer', outcome_unknown: 'outcome unknown', budget_exceeded: 'budget exceeded',
+  access_denied: 'no grant for an action',
 };
 
 export function reasonWord(reason: string): string {
