@@ -273,9 +273,11 @@ CREATE TABLE mail_triggers (
   last_error jsonb,
   skipped_count integer NOT NULL DEFAULT 0,
   last_skipped jsonb,
+  start_from text NOT NULL DEFAULT 'all'::text,
   CONSTRAINT mail_triggers_every_ms_check CHECK ((every_ms >= 5000)),
   CONSTRAINT mail_triggers_last_uid_check CHECK ((last_uid >= 0)),
   CONSTRAINT mail_triggers_pkey PRIMARY KEY (workflow_id, stage, trigger_index),
+  CONSTRAINT mail_triggers_start_from_check CHECK ((start_from = ANY (ARRAY['new'::text, 'all'::text]))),
   CONSTRAINT mail_triggers_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
 CREATE INDEX mail_triggers_due ON public.mail_triggers USING btree (next_poll_at);

@@ -116,7 +116,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   if (roles.http) {
     const app = createHttpApp({
       db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
-      auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress,
+      auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress, secretKey,
       models: { models: config.models, providerKeys: config.providerKeys },
       library: libraryEmbedding(models),
       callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
@@ -280,6 +280,8 @@ async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logge
  * embedded database's folder lock keeps this from running beside a `keel serve` on the same data.
  */
 export async function openLocalApi(config: Readonly<Config>, osUser: string, logError: (message: string) => void): Promise<{ request(path: string, init: RequestInit): Promise<Response>; close(): Promise<void> }> {
+  // The same instance key as keel serve, so secrets stored here open there.
+  const secretKey = await loadSecretKey(config.secretKey);
   const db = await openDb(config);
   try {
     await migrate(db);
@@ -290,6 +292,7 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
   const app = createHttpApp({
     db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion,
     logError: (message, error) => logError(`${message}: ${error instanceof Error ? error.message : String(error)}`),
+    secretKey,
     auth: config.auth, serverUrl: () => config.auth.publicUrl ?? config.apiUrl, local: localAccess(osUser),
     models: { models: config.models, providerKeys: config.providerKeys },
     callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),

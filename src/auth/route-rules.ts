@@ -87,6 +87,8 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   // sends a run's changes only where they may read runs, a review's only where they may read reviews.
   'GET /api/overview': on('workflows:read', 'somewhere'),
   'GET /api/workflows/{id}/flow': on('runs:read', { workflow: 'id' }),
+  // What the workflow's email triggers read, skipped and failed on: run state, read like the flow.
+  'GET /api/workflows/{id}/triggers': on('runs:read', { workflow: 'id' }),
   'GET /api/events': on('workflows:read', 'somewhere'),
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
@@ -126,6 +128,9 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   // lists and the inventory show grants of workflows the person may see, or of connectors they own.
   'GET /api/connectors': on('connectors:read', 'somewhere'),
   'GET /api/connectors/{id}': on('connectors:read', 'somewhere'),
+  // Creating needs connectors:write (checked in the handler); changing one is also its owner's.
+  'PUT /api/connectors/{id}': on('connectors:read', 'somewhere'),
+  'PUT /api/connectors/{id}/secrets/{name}': on('connectors:read', 'somewhere'),
   'POST /api/workflows/{id}/grants': on('grants:request', { workflow: 'id' }),
   'POST /api/grants/{id}/decision': on('connectors:read', 'somewhere'),
   'DELETE /api/grants/{id}': on('connectors:read', 'somewhere'),

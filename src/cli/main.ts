@@ -15,6 +15,7 @@ import {
 } from './commands/access.js';
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { boundarySuggestCommand } from './commands/boundary.js';
+import { connectorsApplyCommand, connectorsSecretCommand } from './commands/connector-config.js';
 import { connectorsCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
 import { deployCommand } from './commands/deploy.js';
@@ -60,7 +61,7 @@ export const commands: readonly CommandSpec[] = [
   whoamiCommand,
   promptsListCommand, promptsShowCommand, promptsDiffCommand, promptsLabelCommand,
   modelsListCommand, modelsTrainCommand, modelsEvalCommand,
-  connectorsCommand, connectorsShowCommand,
+  connectorsCommand, connectorsShowCommand, connectorsApplyCommand, connectorsSecretCommand,
   accessInventoryCommand, accessGrantsCommand, accessRequestCommand, accessApproveCommand, accessRejectCommand, accessRevokeCommand,
 ];
 

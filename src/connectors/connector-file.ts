@@ -3,12 +3,13 @@
 // never as values. At start each file is checked against its kind, saved, and its secrets read
 // from their references and sealed into the store (a new version only when a value changed).
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { isKeelError, KeelError, type FieldProblem } from '../errors.js';
 import { saveConnector, type ConnectorDefinition } from './connector-store.js';
+import { checkConnectorConfig } from './connector-check.js';
 import { scopesOfKind } from './connector-view.js';
 import type { ConnectorKind } from './kinds/kind.js';
 import { putSecret, type SecretKey } from './secrets/index.js';
@@ -72,11 +73,11 @@ export function parseConnectorFile(text: string, fileName: string, kinds: Readon
   const shape = connectorFileSchema.safeParse(raw);
   if (!shape.success) throw fileError(fileName, shape.error.issues.map((i) => ({ path: `${fileName} ${i.path.join('.')}`, message: i.message })));
   const file = shape.data;
-  const kind = kinds.get(file.kind);
-  if (!kind) throw fileError(fileName, [{ path: `${fileName} kind`, message: `unknown kind; one of ${[...kinds.keys()].join(', ')}` }]);
-  const config = kind.config.safeParse(file.config);
-  if (!config.success) throw fileError(fileName, config.error.issues.map((i) => ({ path: `${fileName} config.${i.path.join('.')}`, message: i.message })));
-  const missing = kind.secretNames(config.data).filter((name) => !(name in file.secrets));
+  const config = withProjectRoot(file.kind, file.config, fileName);
+  const checked = checkConnectorConfig(kinds, file.kind, config);
+  if (!checked.ok) throw fileError(fileName, checked.problems.map((p) => ({ ...p, path: `${fileName} ${p.path}` })));
+  const { kind } = checked;
+  const missing = kind.secretNames(checked.config).filter((name) => !(name in file.secrets));
   if (missing.length > 0) {
     throw fileError(fileName, missing.map((name) => ({ path: `${fileName} secrets.${name}`, message: 'the config names this secret; give a reference: { env: KEEL_CONNECTOR_... } or { file: /run/secrets/... }' })));
   }
@@ -88,11 +89,23 @@ export function parseConnectorFile(text: string, fileName: string, kinds: Readon
   return {
     definition: {
       id: file.id, kind: file.kind, title: file.title, owner: file.owner, credentialOwner: file.credential_owner,
-      config: file.config, allowHosts: file.allow_hosts, rotationDays: file.rotation_days,
+      config, allowHosts: file.allow_hosts, rotationDays: file.rotation_days,
     },
     secrets: file.secrets,
     grants: file.grants,
   };
+}
+
+/**
+ * A `files` connector's relative `root` names a folder of the project the connector file belongs to:
+ * it is resolved against the parent of the folder holding the file (connectors/welcome-kits.yaml with
+ * `root: examples/welcome-kits` means <project>/examples/welcome-kits), never against the folder Keel
+ * happens to be started from. Only files are read this way; through the API a root stays absolute.
+ */
+function withProjectRoot(kind: string, config: Record<string, unknown>, fileName: string): Record<string, unknown> {
+  const root = config.root;
+  if (kind !== 'files' || typeof root !== 'string' || root === '' || isAbsolute(root)) return config;
+  return { ...config, root: resolve(dirname(dirname(resolve(fileName))), root) };
 }
 
 function fileError(fileName: string, problems: FieldProblem[]): KeelError {

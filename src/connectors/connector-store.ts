@@ -35,15 +35,19 @@ export interface ConnectorDefinition {
 const columns = 'id, kind, title, owner, credential_owner, config, allow_hosts, rotation_days, source, created_by, created_at, updated_at';
 const idPattern = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 
+/** A connector keeps its kind: its grants were given for that kind's scopes. */
+export function refuseKindChange(before: ConnectorRow | undefined, kind: string): void {
+  if (!before || before.kind === kind) return;
+  throw new KeelError('conflict', `Connector ${before.id} is a ${before.kind} connector; it cannot become ${kind}.`, { hint: 'Give the new connector another id, then move the grants to it.' });
+}
+
 /** Creates or updates a connector; answers whether anything changed. A kind never changes under a live connector. */
 export async function saveConnector(db: Queryable, def: ConnectorDefinition, source: 'file' | 'api', actor: string): Promise<{ connector: ConnectorRow; changed: boolean }> {
   if (!idPattern.test(def.id)) {
     throw new KeelError('invalid_input', `The connector id "${def.id}" is not allowed.`, { problems: [{ path: 'id', message: 'lower-case letters, digits, _, - and ., starting with a letter or digit, at most 100' }] });
   }
   const before = await findConnector(db, def.id);
-  if (before && before.kind !== def.kind) {
-    throw new KeelError('conflict', `Connector ${def.id} is a ${before.kind} connector; it cannot become ${def.kind}.`, { hint: 'Give the new connector another id, move the grants, then delete the old one.' });
-  }
+  refuseKindChange(before, def.kind);
   const values = [def.id, def.kind, def.title, def.owner, def.credentialOwner ?? null, JSON.stringify(def.config), def.allowHosts ?? [], def.rotationDays ?? null, source, actor];
   const { rows } = await db.query<ConnectorRow>(
     `INSERT INTO connectors (id, kind, title, owner, credential_owner, config, allow_hosts, rotation_days, source, created_by)

@@ -10,7 +10,9 @@ import { findConnector, getConnector, listConnectors, type ConnectorRow } from '
 import { connectorViews, isConnectorOwner, scopesOfKind } from './connector-view.js';
 import { decideGrant, getGrant, listGrants, requestGrant, revokeGrant, type GrantRow } from './grants.js';
 import { accessInventory, inventoryMarkdown } from './inventory.js';
+import { registerConnectorConfigRoutes } from './config-routes.js';
 import { connectorKinds, type ConnectorKind } from './kinds/index.js';
+import type { SecretKey } from './secrets/index.js';
 import {
   connectorDetailSchema, connectorSchema, decisionBody, grantRequestedSchema, grantSchema, grantStatuses, inventorySchema, requestBody,
 } from './route-schemas.js';
@@ -19,6 +21,8 @@ export interface ConnectorRouteDeps {
   db: Db;
   /** The kinds actions and scopes are read from; every kind Keel ships unless a test narrows it. */
   kinds?: ReadonlyMap<string, ConnectorKind<unknown>>;
+  /** The instance key, to store secrets sent over HTTP; without it they are refused. */
+  secretKey?: SecretKey;
   now?: () => Date;
 }
 
@@ -60,6 +64,7 @@ export function registerConnectorRoutes(app: ApiApp, deps: ConnectorRouteDeps): 
   const kinds = deps.kinds ?? connectorKinds;
   const now = deps.now ?? (() => new Date());
   const idParam = z.object({ id: z.string() });
+  registerConnectorConfigRoutes(app, { db, kinds, secretKey: deps.secretKey, now });
 
   app.openapi(createRoute({
     method: 'get', path: '/api/connectors', tags: ['connectors'], summary: 'Every connector: owner, actions with scope and delivery class, secrets\' metadata',

@@ -7,3 +7,4 @@ export { getRun, listRuns, listAttempts, wakeRun, runWorkflowId, type RunFilter,
 export { runStatuses, terminalStatuses, triggerKinds, type RunRow, type RunStatus, type AttemptRow, type TriggerKind } from './types.js';
 export type { MailPoller } from './mail-poller.js';
 export { registerEngineRoutes, runSchema, attemptSchema, runDetailSchema, createdSchema as runAcceptedSchema, type EngineRouteDeps } from './routes.js';
+export { registerTriggerRoutes, emailTriggerStateSchema, triggerStatesSchema } from './trigger-routes.js';

@@ -4,6 +4,9 @@
 // starts one run, and the cursor is saved in the same transaction as the runs. A run's dedupe key
 // names the mailbox's UIDVALIDITY and the message's UID, so two leaders, or a read replayed after a
 // crash, still make one run per message. No transaction is held open while the mailbox is read.
+// A trigger with no cursor yet starts where its `start` says: `new` (the default) asks `fetch_new`
+// for the mailbox's newest position and saves it without starting a run; `all` reads from the
+// oldest message.
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { invokeAction, type ConnectorRuntimeDeps } from '../connectors/index.js';
@@ -47,13 +50,15 @@ interface TriggerRow {
   connector_id: string;
   input_expression: string | null;
   every_ms: number;
+  /** Where the first read starts: `new` records the mailbox's position and runs nothing; `all` reads from the oldest message. */
+  start_from: 'new' | 'all';
   uid_validity: string | null;
   last_uid: number | null;
   last_date: Date | null;
   last_error: StoredError | null;
 }
 
-const columns = `m.workflow_id, m.stage, m.trigger_index, m.connector_id, m.input_expression, m.every_ms,
+const columns = `m.workflow_id, m.stage, m.trigger_index, m.connector_id, m.input_expression, m.every_ms, m.start_from,
   m.uid_validity, m.last_uid::float8 AS last_uid, m.last_date, m.last_error`;
 
 /** What `fetch_new` answers (connectors/kinds/email.ts); the poller reads these fields, the messages pass on whole. */
@@ -187,10 +192,15 @@ async function claimDue(db: Db, now: Date): Promise<TriggerRow[]> {
   });
 }
 
-/** The stored cursor as `fetch_new` takes it; none yet means from the oldest message. */
+/**
+ * The stored cursor as `fetch_new` takes it. None yet: a `start: new` trigger asks for the mailbox's
+ * newest position (no message comes back, and the cursor saved from it makes the next read start
+ * there); a `start: all` trigger reads from the oldest message.
+ */
 function cursorInput(t: TriggerRow): Record<string, unknown> {
   return {
     limit: messagesPerRead,
+    from: t.start_from === 'new' ? 'newest' : 'oldest',
     ...(t.uid_validity !== null ? { after_uid: t.last_uid ?? 0, uid_validity: t.uid_validity } : {}),
     ...(t.last_date ? { last_date: t.last_date.toISOString() } : {}),
   };

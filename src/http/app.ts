@@ -3,10 +3,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { createEgressClient, egressFetch, registerConnectorRoutes, type EgressClient } from '../connectors/index.js';
+import { createEgressClient, egressFetch, registerConnectorRoutes, type EgressClient, type SecretKey } from '../connectors/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
-import { registerEngineRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
+import { registerEngineRoutes, registerTriggerRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
 import { registerDatasetRoutes } from '../evals/index.js';
 import { KeelError } from '../errors.js';
 import { registerModelRoutes } from '../models/index.js';
@@ -42,6 +42,8 @@ export interface HttpDeps {
   logError(message: string, error: unknown): void;
   /** Whether decision callbacks to external workflows can be signed (a callback secret is configured). */
   callbackSecretConfigured?: boolean;
+  /** The instance key connector secrets sent over HTTP are sealed with; unset: they are refused. */
+  secretKey?: SecretKey;
   /** The configured models, listed (never their keys) by GET /api/models. */
   models?: Pick<Config, 'models' | 'providerKeys'>;
   /** The built dashboard (web/dist); unset: the one beside this package. */
@@ -91,12 +93,13 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   });
   registerRegistryRoutes(app, deps.db);
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
+  registerTriggerRoutes(app, deps.db);
   registerReviewRoutes(app, deps.db, wakeRun);
   registerReviewMetricsRoutes(app, deps.db);
   registerDatasetRoutes(app, deps.db);
   registerExternalReviewRoutes(app, { db: deps.db, callbackSecretConfigured: deps.callbackSecretConfigured ?? false });
   registerAuditRoutes(app, deps.db);
-  registerConnectorRoutes(app, { db: deps.db });
+  registerConnectorRoutes(app, { db: deps.db, secretKey: deps.secretKey });
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });
   const overview = registerOverviewRoutes(app, { ...deps.overview, db: deps.db, logError: deps.logError });

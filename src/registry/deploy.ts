@@ -177,35 +177,45 @@ interface MailCursor {
   last_date: Date | null;
   skipped_count: number;
   last_skipped: unknown;
+  last_polled_at: Date | null;
+  last_error: unknown;
 }
 
 /**
  * The email triggers of the version now deployed at a stage replace the stage's old ones, each due
  * at once. A trigger that keeps its connector keeps its mailbox cursor (from the same position, else
- * from the first old trigger of that connector), so a redeploy does not read the mailbox again; a
- * trigger on a new connector starts at its oldest message; rows of triggers that went away are dropped.
+ * from the first old trigger of that connector), so a redeploy neither reads the mailbox again nor
+ * jumps ahead, whatever its `start`; a trigger on a new connector has no cursor, so its first read
+ * starts where `start` says (`new`: at the newest message; `all`: at the oldest). Rows of triggers
+ * that went away are dropped.
  */
 export async function syncMailTriggers(tx: Queryable, spec: WorkflowSpec, stage: Stage, now = new Date()): Promise<void> {
   const old = await tx.query<MailCursor>(
     `DELETE FROM mail_triggers WHERE workflow_id = $1 AND stage = $2
-     RETURNING trigger_index, connector_id, uid_validity, last_uid::float8 AS last_uid, last_date, skipped_count, last_skipped`,
+     RETURNING trigger_index, connector_id, uid_validity, last_uid::float8 AS last_uid, last_date, skipped_count, last_skipped,
+       last_polled_at, last_error`,
     [spec.id, stage],
   );
   // Keel starts no runs of an external workflow (the semantic check refuses the trigger there too).
   if (spec.kind !== 'managed') return;
   const unclaimed = old.rows.sort((a, b) => a.trigger_index - b.trigger_index);
+  const jsonOrNull = (value: unknown) => (value == null ? null : JSON.stringify(value));
   for (const [index, trigger] of spec.triggers.entries()) {
     if (!('email' in trigger)) continue;
     const { connector, input, every } = trigger.email;
+    // A version stored before `start` existed was written for a trigger that reads from the oldest message.
+    const start: 'new' | 'all' = (trigger.email as { start?: 'new' | 'all' }).start ?? 'all';
     let at = unclaimed.findIndex((r) => r.trigger_index === index && r.connector_id === connector);
     if (at < 0) at = unclaimed.findIndex((r) => r.connector_id === connector);
     const kept = at < 0 ? undefined : unclaimed.splice(at, 1)[0];
     await tx.query(
       `INSERT INTO mail_triggers (workflow_id, stage, trigger_index, connector_id, input_expression, every_ms,
-         uid_validity, last_uid, last_date, next_poll_at, skipped_count, last_skipped)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
+         uid_validity, last_uid, last_date, next_poll_at, skipped_count, last_skipped, start_from, last_polled_at, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::jsonb)`,
       [spec.id, stage, index, connector, input ?? null, parseDuration(every), kept?.uid_validity ?? null, kept?.last_uid ?? null,
-        kept?.last_date ?? null, now, kept?.skipped_count ?? 0, kept?.last_skipped == null ? null : JSON.stringify(kept.last_skipped)],
+        kept?.last_date ?? null, now, kept?.skipped_count ?? 0, jsonOrNull(kept?.last_skipped), start,
+        // The state shown for the trigger (last read, why it failed) stays with the mailbox it describes.
+        kept?.last_polled_at ?? null, jsonOrNull(kept?.last_error)],
     );
   }
 }

@@ -59,6 +59,10 @@ export const emailTriggerSchema = z
         connector: nonEmpty().describe('The email connector whose mailbox is read (connectors/*.yaml); the workflow needs a grant of email:read on it'),
         input: nonEmpty().optional().describe('JSONata over { message } giving the run input; the fetched message itself when absent'),
         every: duration().default('30s').describe('How often the mailbox is read; at least 5s'),
+        start: z
+          .enum(['new', 'all'])
+          .default('new')
+          .describe('Where a new trigger starts: `new` runs only mail that arrives after its first read of the mailbox; `all` also runs the mail already there, oldest first'),
       })
       .strict(),
   })

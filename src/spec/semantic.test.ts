@@ -105,7 +105,22 @@ describe('triggers', () => {
       '  - email: { connector: other-mailbox }',
     ));
     const result = validateWorkflowText(withTriggers('  - email: { connector: helpdesk }'), 'w.yaml');
-    expect(result.ok && result.spec.triggers[0]).toEqual({ email: { connector: 'helpdesk', every: '30s' } });
+    expect(result.ok && result.spec.triggers[0]).toEqual({ email: { connector: 'helpdesk', every: '30s', start: 'new' } });
+  });
+
+  it('starts an email trigger at new mail unless it says start: all, and names the two starts', () => {
+    const result = validateWorkflowText(withTriggers(
+      '  - email: { connector: helpdesk }',
+      '  - email: { connector: helpdesk, start: new }',
+      '  - email: { connector: archive, start: all }',
+    ), 'w.yaml');
+    expect(result.ok && result.spec.triggers.map((t) => 'email' in t && t.email.start)).toEqual(['new', 'new', 'all']);
+    const problems = problemsOf(withTriggers(
+      '  - email: { connector: helpdesk, start: oldest }',
+      '  - email: { connector: helpdesk, start: true }',
+    ));
+    expect(problems.map((p) => p.path)).toEqual(['w.yaml:6:42 triggers[0].email.start', 'w.yaml:7:42 triggers[1].email.start']);
+    expect(problems[0]?.message).toBe('must be one of: new, all (found "oldest")');
   });
 
   it('reports an email trigger read more often than every 5s, and an input that is not JSONata', () => {

@@ -1,7 +1,10 @@
 // `keel connectors` and `keel access ...` against a real Keel over loopback HTTP: a builder asks for a
 // grant, the connector's owner approves it (the asker cannot), and the inventory shows it as a
-// table, JSON and Markdown, flagging a grant unused for 30 days and a secret due for rotation.
+// table, JSON and Markdown, flagging a grant unused for 30 days and a secret due for rotation; a
+// connector configured from a file with `keel connectors apply` and its secret stored from stdin.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveConnector } from '../../src/connectors/connector-store.js';
 import { putSecret, secretKeyFromText } from '../../src/connectors/index.js';
@@ -90,5 +93,28 @@ describe('keel connectors and keel access', () => {
     const revoked = await as(owner)('access', 'revoke', grant.grant.id, '--note', 'not used');
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.out[0]).toContain('revoked');
+  });
+
+  it('configures a connector from a file and stores its secret from standard input, never printing it', async () => {
+    const admin = await createTestIdentity(server.keel.db, ['admin']);
+    const file = join(server.dir, 'crm.yaml');
+    await writeFile(file, `id: crm\nkind: http\ntitle: CRM\nowner: ${owner.email}\nrotation_days: 30\nconfig:\n  base_url: https://crm.example.com\n  auth: { type: bearer, token_secret: crm-token }\n`);
+    const applied = await as(admin)('connectors', 'apply', file);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.out[0]).toBe('connector crm (http) saved; scopes: http:read, http:write');
+
+    await writeFile(join(server.dir, 'with-secrets.yaml'), 'id: crm\nkind: http\ntitle: CRM\nowner: x@example.com\nsecrets: { crm-token: { env: KEEL_CONNECTOR_CRM } }\n');
+    const refused = await as(admin)('connectors', 'apply', join(server.dir, 'with-secrets.yaml'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('keel connectors secret crm NAME');
+
+    const token = `crm-${randomBytes(8).toString('hex')}`;
+    const stored = await runCli(['connectors', 'secret', 'crm', 'crm-token'], { KEEL_URL: server.url, KEEL_TOKEN: owner.token }, undefined, `${token}\n`);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(stored.out[0]).toMatch(/^stored crm-token of crm: version 1, rotate by \d{4}-/);
+    expect((await runCli(['connectors', 'secret', 'crm', 'crm-token'], { KEEL_URL: server.url, KEEL_TOKEN: owner.token }, undefined, '')).code).toBe(2);
+    const shown = await as(admin)('connectors', 'show', 'crm');
+    expect(shown.stdout).toMatch(/crm-token\s+1\s+/);
+    expect(stored.stdout + stored.stderr + shown.stdout).not.toContain(token);
   });
 });

@@ -19,10 +19,10 @@ export interface CliResult {
 }
 
 /** Calls `main` like the shell would, capturing both streams. */
-export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, waitForStop?: () => Promise<void>): Promise<CliResult> {
+export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, waitForStop?: () => Promise<void>, stdin?: string): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, env, { out: (l) => out.push(l), err: (l) => err.push(l), waitForStop });
+  const code = await main(argv, env, { out: (l) => out.push(l), err: (l) => err.push(l), waitForStop, ...(stdin === undefined ? {} : { readStdin: () => Promise.resolve(stdin) }) });
   return { code, out, err, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 

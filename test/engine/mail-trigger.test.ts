@@ -1,7 +1,8 @@
 // The email trigger against a real Dovecot on loopback: each due trigger's mailbox is read through
 // the governed connector path (no grant of email:read, nothing read and the refusal audited), one run
 // per new message with the mapped input, the cursor saved with the runs and kept across redeploys,
-// and a UIDVALIDITY change that does not run old mail again.
+// and a UIDVALIDITY change that does not run old mail again. A new trigger starts at new mail by
+// default (`start: new`); the cases that read mail already in the mailbox say `start: all`.
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectorKinds, createEgressClient, decideGrant, requestGrant, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
@@ -12,15 +13,17 @@ import { testDatabases } from '../support/databases.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { deploy, testEngine } from '../support/harness.js';
 
-const intake = (options: { title?: string; input?: string | null; connector?: string } = {}) => {
+/** `start` is `all` unless given; null leaves it out (the default, `new`). */
+const intake = (options: { title?: string; input?: string | null; connector?: string; start?: 'new' | 'all' | null } = {}) => {
   const input = options.input === undefined ? `'{ "from": message.from, "subject": message.subject, "uid": message.uid }'` : options.input;
+  const start = options.start === undefined ? 'all' : options.start;
   return `
 id: mail-intake
 title: ${options.title ?? 'Mail intake'}
 owner: ops@example.com
 risk: low
 triggers:
-  - email: { connector: ${options.connector ?? 'helpdesk'}, every: 5s${input === null ? '' : `, input: ${input}`} }
+  - email: { connector: ${options.connector ?? 'helpdesk'}, every: 5s${start === null ? '' : `, start: ${start}`}${input === null ? '' : `, input: ${input}`} }
 input: { type: object, required: [from, subject], properties: { from: { type: string }, subject: { type: string } } }
 access:
   - { connector: ${options.connector ?? 'helpdesk'}, scopes: [email:read] }
@@ -99,8 +102,8 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     (await db.query<{ trigger_kind: string; dedupe_key: string; input: Record<string, unknown>; stage: string; version_id: string }>(
       `SELECT trigger_kind, dedupe_key, input, stage, version_id FROM runs ORDER BY created_at, dedupe_key`)).rows;
   const trigger = async () =>
-    (await db.query<{ connector_id: string; uid_validity: string | null; last_uid: number | null; last_error: { code: string; message: string } | null; skipped_count: number; last_skipped: { uid: number; error: { code: string } } | null; last_polled_at: Date | null }>(
-      `SELECT connector_id, uid_validity, last_uid::float8 AS last_uid, last_error, skipped_count, last_skipped, last_polled_at FROM mail_triggers`)).rows;
+    (await db.query<{ connector_id: string; start_from: string; uid_validity: string | null; last_uid: number | null; last_date: Date | null; last_error: { code: string; message: string } | null; skipped_count: number; last_skipped: { uid: number; error: { code: string } } | null; last_polled_at: Date | null }>(
+      `SELECT connector_id, start_from, uid_validity, last_uid::float8 AS last_uid, last_date, last_error, skipped_count, last_skipped, last_polled_at FROM mail_triggers`)).rows;
 
   it('reads nothing and starts no run without a live grant of email:read; the refusal is audited, and logged once', async () => {
     await deploy(db, intake());
@@ -271,6 +274,77 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     expect(all[2]?.dedupe_key).toBe(`email:mail-intake:production:helpdesk:${row?.uid_validity}:3`);
     await due();
     expect(await poller.tick()).toBe(0);
+  });
+
+  it('by default (start: new) runs none of the mail already there: the first read records where the mailbox stands, and later mail runs once', async () => {
+    await deploy(db, intake({ start: null }));
+    await grant();
+    await append(mail(1), mail(2));
+    const engine = testEngine(db, { connectors });
+    expect(await engine.mailPoller.tick()).toBe(0);
+    expect(await runs()).toEqual([]);
+    const [first] = await trigger();
+    expect(first).toMatchObject({ start_from: 'new', last_uid: 2, last_error: null });
+    expect(first?.uid_validity).toMatch(/^\d+$/);
+    // The position carries the newest message's date, which bounds the re-read after a renumbering.
+    expect(first?.last_date).toBeInstanceOf(Date);
+
+    await append(mail(3));
+    await due();
+    expect(await engine.mailPoller.tick()).toBe(1);
+    await due();
+    expect(await engine.mailPoller.tick()).toBe(0);
+    expect((await runs()).map((r) => r.input.subject)).toEqual(['Order 3']);
+    expect((await trigger())[0]).toMatchObject({ last_uid: 3 });
+    expect(engine.errors).toEqual([]);
+  });
+
+  it('with start: new records nothing until it can read, and on an empty mailbox runs the first mail that arrives', async () => {
+    await deploy(db, intake({ start: 'new' }));
+    const engine = testEngine(db, { connectors });
+    // No grant yet: nothing is read, so no position is recorded either.
+    expect(await engine.mailPoller.tick()).toBe(0);
+    expect((await trigger())[0]).toMatchObject({ uid_validity: null, last_uid: null, last_error: { code: 'permission_denied' } });
+    await grant();
+    await due();
+    expect(await engine.mailPoller.tick()).toBe(0);
+    expect((await trigger())[0]).toMatchObject({ last_uid: 0, last_date: null, last_error: null });
+    await append(mail(1));
+    await due();
+    expect(await engine.mailPoller.tick()).toBe(1);
+    expect((await runs()).map((r) => r.input.subject)).toEqual(['Order 1']);
+  });
+
+  it('keeps the recorded position across redeploys that change start: no jump ahead, no read of the old mail', async () => {
+    await deploy(db, intake({ start: null }));
+    await grant();
+    await append(mail(1), mail(2));
+    const poller = testEngine(db, { connectors }).mailPoller;
+    expect(await poller.tick()).toBe(0);
+
+    // Now start: all, but the trigger has a cursor: the mail before it stays unread.
+    await deploy(db, intake({ start: 'all', title: 'Mail intake v2' }));
+    expect((await trigger())[0]).toMatchObject({ start_from: 'all', last_uid: 2 });
+    expect(await poller.tick()).toBe(0);
+
+    // Mail waiting when it is redeployed with start: new still runs: the cursor is not moved to the newest message.
+    await append(mail(3));
+    await deploy(db, intake({ start: 'new', title: 'Mail intake v3' }));
+    expect((await trigger())[0]).toMatchObject({ start_from: 'new', last_uid: 2 });
+    expect(await poller.tick()).toBe(1);
+    expect((await runs()).map((r) => r.input.subject)).toEqual(['Order 3']);
+  });
+
+  it('reads from the oldest message for a version stored before start existed', async () => {
+    await deploy(db, intake({ start: null }));
+    await deploy(db, intake({ start: null, title: 'Mail intake v2' }));
+    // Version 1 as it was stored before the field: without start.
+    await db.query(`UPDATE workflow_versions SET definition = definition #- '{triggers,0,email,start}' WHERE workflow_id = 'mail-intake' AND number = 1`);
+    await moveDeployment(db, 'mail-intake', 'production', '1', 'test');
+    expect((await trigger())[0]).toMatchObject({ start_from: 'all', last_uid: null });
+    await grant();
+    await append(mail(1));
+    expect(await testEngine(db, { connectors }).mailPoller.tick()).toBe(1);
   });
 
   it('reads the mailboxes from the leader loop the engine starts, and stops with it', async () => {

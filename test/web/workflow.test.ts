@@ -1,5 +1,6 @@
 // A workflow's own page in a real browser: the card read from its file, the flow with the runs
-// counted on each move, and a second version compared with the first side by side.
+// counted on each move, a second version compared with the first side by side, and an email
+// trigger described with its state (last read, why it cannot read, skipped mail).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestIdentity } from '../support/identity.js';
@@ -43,6 +44,33 @@ const refundCheckV2 = refundCheck
   .replace('baseline: 10, target: 80', 'baseline: 10, target: 90');
 
 /** Calls the API as a token holder (what an integration or the CLI does), outside the browser. */
+// Started by new mail; its connector's mailbox is never read here (the page is given the trigger's state).
+const mailIntake = `id: mail-intake
+title: Mail intake
+owner: support-lead@example.com
+risk: low
+triggers:
+  - email: { connector: helpdesk-mail }
+input: { type: object }
+access:
+  - { connector: helpdesk-mail, scopes: ["email:read"] }
+steps:
+  - id: note
+    kind: transform
+    expression: 'input'
+`;
+
+const helpdeskMailConnector = `id: helpdesk-mail
+kind: email
+title: Helpdesk mailbox
+owner: it@example.com
+config:
+  smtp: { host: mail.example.com, port: 587, from: support@example.com }
+  imap: { host: mail.example.com, port: 993, secure: true, username: support, password_secret: imap-password }
+secrets:
+  imap-password: { env: KEEL_CONNECTOR_HELPDESK_MAIL_IMAP }
+`;
+
 async function callApi(url: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(url + path, {
     method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -77,7 +105,10 @@ describe('dashboard workflow page', () => {
   let browser: Browser;
   let token: string;
   beforeAll(async () => {
-    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'draft-reply.yaml': draftReply }, { connectors: { 'payments-api.yaml': paymentsApiConnector } });
+    server = await startDashboardServer({ 'refund-check.yaml': refundCheck, 'draft-reply.yaml': draftReply, 'mail-intake.yaml': mailIntake }, {
+      connectors: { 'payments-api.yaml': paymentsApiConnector, 'helpdesk-mail.yaml': helpdeskMailConnector },
+      env: { KEEL_CONNECTOR_HELPDESK_MAIL_IMAP: 'imap-test-password' },
+    });
     browser = await launchBrowser();
     token = (await createTestIdentity(server.keel.db, ['admin'])).token;
   }, 60_000);
@@ -152,4 +183,29 @@ describe('dashboard workflow page', () => {
     await phone.close();
     await context.close();
   }, 90_000);
+
+  it('describes an email trigger and shows its state: when it last tried, why it cannot read, what it skipped', async () => {
+    // What the mail poller stores after a refused login and two messages that broke the contract.
+    const refused = { code: 'misconfigured', message: 'The IMAP server mail.example.com:993 refused the login of user support.', hint: 'Check the connector\'s imap username and the secret imap-password.', retriable: false };
+    const skipped = { uid: 7, uid_validity: '1', at: new Date().toISOString(), error: { code: 'invalid_input', message: 'The event does not match the input contract of mail-intake.', retriable: false, problems: [{ path: 'input.from', message: 'must be string' }] } };
+    await server.keel.db.query(
+      `UPDATE mail_triggers SET last_polled_at = now() - interval '2 minutes', last_error = $1::jsonb, skipped_count = 2, last_skipped = $2::jsonb,
+         uid_validity = '1', last_uid = 9 WHERE workflow_id = 'mail-intake'`,
+      [JSON.stringify(refused), JSON.stringify(skipped)],
+    );
+    const person = await createPerson(server, ['viewer'], 'mira');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server, person, '/workflows/mail-intake');
+    const owner = page.getByRole('region', { name: 'Ownership' });
+    await owner.getByText('new mail in helpdesk-mail every 30s').waitFor();
+    const alert = owner.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Cannot read the mailbox: The IMAP server mail.example.com:993 refused the login of user support.');
+    const state = owner.getByRole('list', { name: 'State of the email trigger on helpdesk-mail' });
+    expect(await state.textContent()).toMatch(/production: last tried 2 min ago, at message UID 9; 2 skipped \(last: message UID 7, input\.from must be string\)/);
+    await screenshot(page, 'workflow-email-trigger');
+    await context.close();
+  }, 60_000);
 });

@@ -66,12 +66,16 @@ export interface MailboxPoll {
 export interface PollOptions {
   /** At most this many messages per poll (oldest first); default 50. */
   limit?: number;
-  /** Without a cursor: read from the `oldest` message (default) or only mail arriving from now (`newest`). */
+  /**
+   * Without a cursor: read from the `oldest` message (default), or (`newest`) read nothing and answer
+   * the cursor at the newest message, so the next poll reads only mail that arrived after it.
+   */
   start?: 'oldest' | 'newest';
 }
 
 /**
- * Reads the messages that arrived after `cursor` (all of them, oldest first, when it is null).
+ * Reads the messages that arrived after `cursor` (when it is null: all of them, oldest first, or
+ * none with `start: 'newest'`, which answers where the mailbox stands).
  * This is what the email trigger polls with its stored cursor, and what `fetch_new` runs.
  */
 export async function pollMailbox(
@@ -122,9 +126,7 @@ async function readNew(client: ImapFlow, cursor: MailboxCursor | null, limit: nu
   if (!mailbox) throw new Error('The mailbox is not open');
   const uidValidity = String(mailbox.uidValidity);
   const reset = cursor?.uid_validity !== undefined && cursor.uid_validity !== uidValidity;
-  if (!cursor && start === 'newest') {
-    return { messages: [], cursor: { uid_validity: uidValidity, last_uid: await topUid(client) }, reset: false, more: false };
-  }
+  if (!cursor && start === 'newest') return { messages: [], cursor: await newestPosition(client, uidValidity), reset: false, more: false };
   const after = cursor && !reset ? cursor.last_uid : 0;
   // After a renumbering, only mail from the day before the last one seen is read again; without
   // a date, everything is (callers dedupe by message_id either way).
@@ -149,6 +151,24 @@ async function readNew(client: ImapFlow, cursor: MailboxCursor | null, limit: nu
   // or the next poll (by UID again) would take the old mail for new.
   if (since && !more) lastUid = Math.max(lastUid, await topUid(client));
   return { messages, cursor: { uid_validity: uidValidity, last_uid: lastUid, last_date: lastDate }, reset, more };
+}
+
+/**
+ * Where the mailbox stands now: its highest UID and the internal date of its newest message, which
+ * bounds the re-read after a later renumbering just as a cursor from a read would. Nothing is fetched
+ * but that one message's UID and date.
+ */
+async function newestPosition(client: ImapFlow, uidValidity: string): Promise<MailboxPoll['cursor']> {
+  const top = await topUid(client);
+  // '*' is the last message by sequence number, which is the one with the highest UID; false when empty.
+  const newest = top > 0 ? await client.fetchOne('*', { uid: true, internalDate: true }) : false;
+  // UIDNEXT can lie past the last message (the newest was expunged); a message delivered while the
+  // position is taken can lie past UIDNEXT. The position is the higher of the two.
+  return {
+    uid_validity: uidValidity,
+    last_uid: Math.max(top, newest ? newest.uid : 0),
+    last_date: newest ? isoDate(newest.internalDate) : undefined,
+  };
 }
 
 /** The highest UID in the open mailbox, from UIDNEXT (sent with SELECT/EXAMINE), else by searching. */

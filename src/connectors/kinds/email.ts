@@ -31,6 +31,12 @@ export const fetchNewInputSchema = z.strictObject({
   /** The `last_date` a previous read answered: bounds the re-read after a UIDVALIDITY change. */
   last_date: z.iso.datetime().optional(),
   limit: z.number().int().min(1).max(500).default(50),
+  /**
+   * Where a read without a cursor starts: `oldest` reads the mailbox from its oldest message;
+   * `newest` answers no message and the cursor at the newest one, so only mail arriving after it is
+   * read next. Ignored when a cursor (`after_uid` or `uid_validity`) is given.
+   */
+  from: z.enum(['oldest', 'newest']).default('oldest'),
 });
 export type FetchNewInput = z.output<typeof fetchNewInputSchema>;
 
@@ -74,7 +80,7 @@ export const emailKind: ConnectorKind<EmailConfig> = {
         const cursor = input.after_uid === undefined && input.uid_validity === undefined
           ? null
           : { last_uid: input.after_uid ?? 0, uid_validity: input.uid_validity, last_date: input.last_date };
-        const poll = await pollMailbox(config, context, cursor, { limit: input.limit });
+        const poll = await pollMailbox(config, context, cursor, { limit: input.limit, start: input.from });
         return {
           messages: poll.messages,
           last_uid: poll.cursor.last_uid,

@@ -37,3 +37,7 @@ export type AccessInventory = z.infer<typeof inventorySchema>;
 export type InventoryConnector = AccessInventory['connectors'][number];
 export type InventoryGrant = InventoryConnector['grants'][number];
 export type OpenGrantRequest = AccessInventory['open_requests'][number];
+import type { emailTriggerStateSchema, triggerStatesSchema } from '../../../src/engine/index.js';
+
+export type TriggerStates = z.infer<typeof triggerStatesSchema>;
+export type EmailTriggerState = z.infer<typeof emailTriggerStateSchema>;

@@ -8,7 +8,9 @@ import { useResource } from '../../lib/resource';
 import { Link } from '../../lib/router';
 import { ErrorNote, Loading } from '../../components/ui/Status';
 import { Ago } from '../../components/ui/Time';
-import { formatDay } from './grant-model';
+import { decidesFor, formatDay } from './grant-model';
+import { SecretForm } from './SecretForm';
+import { useSession } from '../../lib/session';
 import { GrantsTable } from './GrantsTable';
 import { RotateBy } from './Rotation';
 import './connectors.css';
@@ -22,6 +24,7 @@ const deliveryTitle: Record<string, string> = {
 export function ConnectorPage({ id }: { id: string }) {
   const connector = useResource(() => api.get<ConnectorDetail>(`/api/connectors/${encodeURIComponent(id)}`), [id]);
   const [message, setMessage] = useState<string>();
+  const { me } = useSession();
   const c = connector.data;
   return (
     <>
@@ -67,6 +70,7 @@ export function ConnectorPage({ id }: { id: string }) {
                   </table>
                 </div>
               )}
+              {decidesFor(me, c.owner) ? <SecretForm connector={c} onStored={(text) => { setMessage(text); connector.reload(); }} /> : null}
             </section>
           </div>
           <section aria-labelledby="kc-actions">

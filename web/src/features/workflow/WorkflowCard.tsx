@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import type { Workflow } from '../../lib/api-types';
 import { Risk } from '../../components/ui/Badges';
 import { describeTrigger, isPastDate, stepsOf, type Definition } from './definition';
+import { EmailTriggerStates, useTriggerStates } from './TriggerStates';
 import type { ActionStep, ApprovalSpec, ExclusionSpec, ReviewPolicySpec } from '../../../../src/spec/index.js';
 
 function None({ what }: { what: string }) {
@@ -20,6 +21,8 @@ export function WorkflowCard({ workflow, definition }: { workflow: Workflow; def
   const steps = stepsOf(definition);
   const actions = steps.filter((s): s is ActionStep => s.kind === 'action');
   const external = workflow.kind === 'external';
+  // Email triggers keep state (last read, last error, skipped mail) worth showing beside them.
+  const triggerStates = useTriggerStates(workflow.id, !external && (definition.triggers ?? []).some((t) => 'email' in t));
   return (
     <div className="wf-grid">
       <section className="card" aria-labelledby="card-owner">
@@ -31,7 +34,14 @@ export function WorkflowCard({ workflow, definition }: { workflow: Workflow; def
           <dt>Risk</dt><dd><Risk value={workflow.risk} /></dd>
           {definition.description ? <><dt>About</dt><dd>{definition.description}</dd></> : null}
           <dt>Triggers</dt>
-          <dd><List items={definition.triggers} empty={workflow.kind === 'external' ? 'started by the system it runs in' : 'none: started through the API only'} render={(t) => describeTrigger(t)} /></dd>
+          <dd>
+            <List items={definition.triggers} empty={workflow.kind === 'external' ? 'started by the system it runs in' : 'none: started through the API only'} render={(t, i) => (
+              <>
+                {describeTrigger(t)}
+                {'email' in t && !external ? <EmailTriggerStates states={triggerStates} index={i} connector={t.email.connector} /> : null}
+              </>
+            )} />
+          </dd>
         </dl>
       </section>
 

@@ -32,6 +32,11 @@ export function successors(steps: readonly StepSpec[], index: number): string[] 
 export function describeTrigger(t: TriggerSpec): string {
   if ('webhook' in t) return t.webhook.secret ? `webhook, signed with the secret in ${t.webhook.secret.env}` : 'webhook';
   if ('schedule' in t) return `schedule ${t.schedule.cron}${t.schedule.timezone ? ` (${t.schedule.timezone})` : ' (UTC)'}`;
+  if ('email' in t) {
+    // Versions stored before `start` existed read the whole mailbox from its oldest message.
+    const start = (t.email as { start?: string }).start ?? 'all';
+    return `new mail in ${t.email.connector} every ${t.email.every}${start === 'all' ? ', read from the mailbox\'s oldest message (start: all)' : ''}`;
+  }
   return 'manual (started by a person or through the API)';
 }
 
