@@ -1,17 +1,25 @@
-// The example workflows that `npm start` loads must really run: each is deployed and driven end to end.
-import { readFileSync } from 'node:fs';
+// The example workflows that `npm start` loads must really run: each is deployed and driven end to end,
+// through the shipped connector files pointed at real servers on loopback (a helpdesk, an SMTP
+// server, a Slack-API-shaped server, a temporary folder) instead of the demo services.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
-import { applyFileGrants, connectorKinds, parseConnectorFile, saveConnector } from '../src/connectors/index.js';
+import { applyFileGrants, connectorKinds, loadConnectorFiles, type ConnectorFileGrants } from '../src/connectors/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
 import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
 import { loadLibraryFolder } from '../src/prompts/index.js';
 import { decideReview, listReviews } from '../src/review/index.js';
-import { testDatabases } from './support/databases.js';
+import { startFolderTarget, startSlackTarget, type FolderTarget, type SlackTarget } from './support/connector-fixtures.js';
+import { createPostgresDatabase, postgresTestUrl, testDatabases } from './support/databases.js';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
-import { deploy, testEngine, waitForRun } from './support/harness.js';
+import { deploy, testEngine, testSecretKey, waitForRun } from './support/harness.js';
 import { startTarget, type Target } from './support/target.js';
 
 const example = (name: string) => readFileSync(`workflows/${name}.yaml`, 'utf8');
@@ -27,13 +35,64 @@ beforeAll(async () => {
   banking77 = await trainClassifier(rows, { seed: 77 });
 }, 120_000);
 
+interface Mail { from: string; to: string[]; subject: string; text: string }
+
+/** The body of a single-part message as sent (7bit or quoted-printable), decoded. */
+function bodyOf(raw: string): string {
+  const split = raw.indexOf('\r\n\r\n');
+  const body = raw.slice(split + 4).replace(/\r\n$/, '');
+  if (!/content-transfer-encoding: quoted-printable/i.test(raw.slice(0, split))) return body.replaceAll('\r\n', '\n');
+  const bytes = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8').replaceAll('\r\n', '\n');
+}
+
+/** An SMTP server like the demo sink: no login needed, no TLS offered, every message kept. */
+async function startMailSink(): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    logger: false, authOptional: true, disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const subject = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r\n[ \t]/g, ' ') ?? '';
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), subject, text: bodyOf(raw) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const slackToken = 'xoxb-examples-test-token';
+
+/** The lines of connectors/examples/support-db.yaml.example under `# ---- name ----`, uncommented. */
+function supportDbBlock(name: 'table' | 'step' | 'access'): string {
+  const lines = readFileSync('connectors/examples/support-db.yaml.example', 'utf8').split('\n');
+  const start = lines.indexOf(`# ---- ${name} ----`);
+  expect(start, `the ${name} block of support-db.yaml.example`).toBeGreaterThan(0);
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('# ----'));
+  return lines.slice(start + 1, end).map((line) => line.replace(/^# ?/, '')).join('\n');
+}
+
 describe.each(testDatabases())('example workflows on $name', (database) => {
   let db: Db;
   let target: Target;
+  let mail: Awaited<ReturnType<typeof startMailSink>>;
+  let slack: SlackTarget;
+  let kits: FolderTarget;
+  let connectorsDir: string;
   let engine: ReturnType<typeof testEngine>;
   beforeEach(async () => {
     db = await database.open();
     target = await startTarget();
+    mail = await startMailSink();
+    slack = await startSlackTarget(slackToken, '/services/T0/B0/unused');
+    kits = startFolderTarget();
+    connectorsDir = mkdtempSync(join(tmpdir(), 'keel-example-connectors-'));
     engine = testEngine(db, { models: { configs: { ...shipped.models, default: { provider: 'template' } }, providerKeys: {} } });
     await engine.startWorkers();
   });
@@ -41,24 +100,64 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await engine.stop();
     await db.close();
     await target.close();
+    await mail.close();
+    await slack.close();
+    await kits.stop();
+    rmSync(connectorsDir, { recursive: true, force: true });
   });
 
-  async function deployTriage(): Promise<void> {
+  /**
+   * Loads shipped connector files the way `npm start` does (loadConnectorFiles: checked, saved,
+   * secrets read from KEEL_CONNECTOR_* and sealed), each first pointed at its loopback stand-in
+   * instead of the demo services; the loopback servers take 127.0.0.1 at any port.
+   */
+  async function loadShippedConnectors(names: Array<'helpdesk' | 'support-mail' | 'welcome-kits' | 'people-slack'>, more: { files?: Record<string, string>; env?: Record<string, string> } = {}): Promise<ConnectorFileGrants[]> {
+    const pointAt: Record<string, (text: string) => string> = {
+      helpdesk: (t) => t.replace('http://127.0.0.1:4390', target.url).replace('"127.0.0.1:4390"', '"127.0.0.1"'),
+      'support-mail': (t) => t.replace('port: 4391', `port: ${mail.port}`),
+      'welcome-kits': (t) => t.replace('root: examples/welcome-kits', `root: ${kits.root}`),
+      'people-slack': (t) => t.replace('http://127.0.0.1:4392/api/', slack.api).replace('"127.0.0.1:4392"', '"127.0.0.1"'),
+    };
+    for (const name of names) {
+      const shippedText = readFileSync(`connectors/${name}.yaml`, 'utf8');
+      const pointed = pointAt[name]!(shippedText);
+      expect(pointed, `connectors/${name}.yaml no longer holds the demo address this test replaces`).not.toBe(shippedText);
+      writeFileSync(join(connectorsDir, `${name}.yaml`), pointed);
+    }
+    for (const [file, text] of Object.entries(more.files ?? {})) writeFileSync(join(connectorsDir, file), text);
+    const loaded = await loadConnectorFiles({
+      db, kinds: connectorKinds, secretKey: testSecretKey, env: { KEEL_CONNECTOR_PEOPLE_SLACK_TOKEN: slackToken, ...more.env },
+      logError: (message, facts) => expect.fail(`${message} ${JSON.stringify(facts)}`), logInfo() {},
+    }, connectorsDir);
+    expect(loaded.failed).toEqual([]);
+    return loaded.grants;
+  }
+
+  /** The owners' grants in the connector files, applied once the workflow is deployed, as `npm start` does. */
+  async function applyGrants(grants: ConnectorFileGrants[]): Promise<{ approved: number; revoked: number }> {
+    return applyFileGrants(db, grants, { logError: (m) => expect.fail(m), logInfo() {} });
+  }
+
+  async function deployTriage(source = example('support-triage'), more: { files?: Record<string, string>; env?: Record<string, string> } = {}): Promise<void> {
     await storeClassifierVersion(db, { name: 'banking77', model: banking77, datasetName: classifierConfig.dataset, datasetHash: 'test', rows: 10_003, actor: 'test' });
     const library = await loadLibraryFolder(db, 'prompts', { label: 'production', actor: 'test', logger: { info() {}, warn() {} } });
     expect(library.skipped).toEqual([]);
-    // The shipped connector file, pointed at the loopback target instead of the demo helpdesk; its
-    // owner's grant is applied once the workflow is deployed, as `npm start` does.
-    const helpdesk = parseConnectorFile(readFileSync('connectors/helpdesk.yaml', 'utf8').replace('http://127.0.0.1:4390', target.url).replace('127.0.0.1:4390', '127.0.0.1'), 'connectors/helpdesk.yaml', connectorKinds);
-    await saveConnector(db, helpdesk.definition, 'file', 'test');
-    await deploy(db, example('support-triage'));
-    expect(await applyFileGrants(db, [{ connectorId: 'helpdesk', file: 'connectors/helpdesk.yaml', grants: helpdesk.grants }], { logError: (m) => expect.fail(m), logInfo() {} })).toEqual({ approved: 1, revoked: 0 });
+    const grants = await loadShippedConnectors(['helpdesk', 'support-mail'], more);
+    await deploy(db, source);
+    // helpdesk http:write and support-mail email:send, plus one for each extra file's grant.
+    expect(await applyGrants(grants)).toEqual({ approved: 2 + Object.keys(more.files ?? {}).length, revoked: 0 });
+  }
+
+  async function deployOnboarding(): Promise<void> {
+    const grants = await loadShippedConnectors(['welcome-kits', 'people-slack']);
+    await deploy(db, example('onboarding-kit'));
+    expect(await applyGrants(grants)).toEqual({ approved: 2, revoked: 0 });
   }
 
   const triage = (ticket: string, text: string) =>
     startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: ticket, text, customer_email: 'a@example.com' } });
 
-  it('support triage labels a real BANKING77 query offline, finds its policy, drafts the reply from the library and files it', async () => {
+  it('support triage labels a real BANKING77 query offline, finds its policy, drafts the reply from the library, files it and mails it', async () => {
     await deployTriage();
     const { run } = await triage('T-1', 'I ordered my card two weeks ago and it still has not arrived, what should I do?');
     const done = await waitForRun(db, run.id, ['succeeded']);
@@ -78,6 +177,22 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-1', intent: 'card_arrival' });
     // Sure of the label (above the calibrated 0.94): the approval boundary let it through by its rule.
     expect(done.state).toMatchObject({ approval: { decision: 'auto', by: 1, subject: 'draft' } });
+    // Then the drafted reply went to the customer over SMTP, from the connector's sender.
+    expect(mail.mails).toHaveLength(1);
+    expect(mail.mails[0]).toMatchObject({ from: 'support@example.com', to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-1)' });
+    expect(mail.mails[0]!.text).toBe(state.reply.text);
+    expect(done.state).toMatchObject({ send_reply: { accepted: ['a@example.com'], rejected: [] } });
+  });
+
+  it('support triage mails only addresses of the domain the mail connector allows, and sends nothing otherwise', async () => {
+    await deployTriage();
+    const { run } = await startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: 'T-9', text: 'I ordered my card two weeks ago and it still has not arrived, what should I do?', customer_email: 'someone@gmail.com' } });
+    const failed = await waitForRun(db, run.id, ['failed']);
+    expect(failed.current_step).toBe('send_reply');
+    expect(JSON.stringify(failed.error)).toContain('gmail.com');
+    // The ticket was filed before; the mail never left.
+    expect(target.effects.map((e) => (e.body as { ticket_id: string }).ticket_id)).toEqual(['T-9']);
+    expect(mail.mails).toEqual([]);
   });
 
   it('support triage asks a person to label what it cannot, reviews unsure and sensitive drafts, and always escalates card security', async () => {
@@ -95,10 +210,16 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await waitForRun(db, unsure.run.id, ['waiting']);
     const [draftReview] = await listReviews(db, { runId: unsure.run.id });
     expect(draftReview).toMatchObject({ step_id: 'approval', reason: 'low_confidence', status: 'pending', assigned_role: 'reviewer', proposed: { intent: 'top_up_failed' } });
-    expect(draftReview!.context).toMatchObject({ actions: [{ step: 'file_ticket', connector: 'helpdesk', action: 'send', delivery: 'idempotent' }] });
+    // The reviewer sees both actions approval sets going: the filing and the mail, with its recipient.
+    expect(draftReview!.context).toMatchObject({ actions: [
+      { step: 'file_ticket', connector: 'helpdesk', action: 'send', delivery: 'idempotent' },
+      { step: 'send_reply', connector: 'support-mail', action: 'send', delivery: 'unsafe', scope: 'email:send', would_send: { to: [{ address: 'a@example.com' }], subject: 'Re: your message to Keel Bank (ticket T-3)' } },
+    ] });
     await decideReview(db, { target: { reviewId: draftReview!.id }, decision: 'edit', output: { ...(draftReview!.proposed as object), reply: 'We are looking into your top-up.' }, actor: 'agent@example.com' }, wakeRun);
     await waitForRun(db, unsure.run.id, ['succeeded']);
     expect(target.effects.at(-1)!.body).toMatchObject({ ticket_id: 'T-3', intent: 'top_up_failed', reply: 'We are looking into your top-up.' });
+    // The customer gets the reply as the reviewer corrected it.
+    expect(mail.mails.at(-1)).toMatchObject({ to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-3)', text: 'We are looking into your top-up.' });
 
     const refund = await triage('T-4', 'I want my money back for this item');
     await waitForRun(db, refund.run.id, ['waiting']);
@@ -112,6 +233,34 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
       expect(task!.context).toMatchObject({ exclusions: ['card security'] });
     }
     expect(target.effects.map((e) => (e.body as { ticket_id: string }).ticket_id)).toEqual(['T-2', 'T-3']);
+    // Nothing waiting at the boundary was mailed.
+    expect(mail.mails.map((m) => m.subject)).toEqual(['Re: your message to Keel Bank (ticket T-2)', 'Re: your message to Keel Bank (ticket T-3)']);
+  });
+
+  it.skipIf(!postgresTestUrl)('support triage records each ticket\'s intent in PostgreSQL once the documented support-db example is turned on', async () => {
+    const target = await createPostgresDatabase(postgresTestUrl!);
+    const reporting = new pg.Client({ connectionString: target.url });
+    try {
+      await reporting.connect();
+      await reporting.query(supportDbBlock('table'));
+      // The example's three steps: its connector file in connectors/, its step after file_ticket, its access line.
+      const triage = example('support-triage')
+        .replace('  - id: send_reply\n', `${supportDbBlock('step')}\n  - id: send_reply\n`)
+        .replace('  - { connector: support-mail, scopes: ["email:send"] }\n', `  - { connector: support-mail, scopes: ["email:send"] }\n${supportDbBlock('access')}\n`);
+      await deployTriage(triage, {
+        files: { 'support-db.yaml': readFileSync('connectors/examples/support-db.yaml.example', 'utf8') },
+        env: { KEEL_CONNECTOR_SUPPORT_DB_URL: target.url },
+      });
+      const { run } = await startRun(db, { workflowId: 'support-triage', stage: 'production', trigger: 'manual', input: { ticket_id: 'T-7', text: 'I ordered my card two weeks ago and it still has not arrived, what should I do?', customer_email: 'a@example.com' } });
+      const done = await waitForRun(db, run.id, ['succeeded']);
+      expect(done.state).toMatchObject({ record_intent: { row_count: 1 } });
+      const rows = await reporting.query('SELECT idempotency_key, ticket_id, intent, confidence FROM ticket_intents');
+      expect(rows.rows).toEqual([{ idempotency_key: `${run.id}:record_intent`, ticket_id: 'T-7', intent: 'card_arrival', confidence: expect.any(Number) }]);
+      expect(mail.mails).toHaveLength(1);
+    } finally {
+      await reporting.end();
+      await target.drop();
+    }
   });
 
   it('support triage asks a real model for the reply as soon as the environment names one, with no file changed', async () => {
@@ -134,6 +283,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
       expect(sent).toContain('it still has not arrived');
       expect(sent).toContain('Card delivery');
       expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-4', intent: 'card_arrival', reply: 'Your new card takes 3 to 7 working days.' });
+      expect(mail.mails).toMatchObject([{ to: ['a@example.com'], text: 'Your new card takes 3 to 7 working days.' }]);
       expect((await listModelCalls(db, run.id)).map((c) => [c.stepId, c.provider, c.responseModel])).toEqual([
         ['classify', 'classifier', 'banking77@1'], ['reply', 'openai-compatible', 'llama3.2-q4'],
       ]);
@@ -142,18 +292,55 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     }
   });
 
-  it('onboarding kit drafts the welcome text and the manager can edit it', async () => {
-    await deploy(db, example('onboarding-kit'));
-    const { run } = await startRun(db, { workflowId: 'onboarding-kit', stage: 'production', trigger: 'manual', input: { name: 'Grace Hopper', role: 'Engineer', team: 'Platform', manager_email: 'lead@example.com', start_date: '2027-01-04' } });
+  const grace = { name: 'Grace Hopper', role: 'Engineer', team: 'Platform', manager_email: 'lead@example.com', start_date: '2027-01-04' };
+
+  it('onboarding kit drafts the welcome text, the manager can edit it, and the kit as edited is saved and announced in Slack', async () => {
+    await deployOnboarding();
+    const { run } = await startRun(db, { workflowId: 'onboarding-kit', stage: 'production', trigger: 'manual', input: grace });
     await waitForRun(db, run.id, ['waiting']);
     const [review] = await listReviews(db, { runId: run.id });
     const proposed = review!.proposed as { text: string; model: string };
     expect(proposed.model).toBe('template');
     expect(proposed.text).toContain('Welcome to the team, Grace!');
     expect(proposed.text).toContain('#platform-onboarding');
+    // Nothing is saved or posted before the manager decides.
+    expect(readdirSync(kits.root)).toEqual(['template.md']);
+    expect(slack.requests).toEqual([]);
     await decideReview(db, { target: { reviewId: review!.id }, decision: 'edit', output: { text: 'Welcome, Grace.' }, actor: 'lead@example.com' }, wakeRun);
     const done = await waitForRun(db, run.id, ['succeeded']);
-    expect(done.output).toMatchObject({ decision: 'edited', output: { text: 'Welcome, Grace.' } });
+    expect(done.state).toMatchObject({
+      manager_review: { decision: 'edited', output: { text: 'Welcome, Grace.' } },
+      save_kit: { path: '2027-01-04-grace-hopper.md' },
+      announce: { channel: 'C0PEOPLEOPS' },
+    });
+    expect(readFileSync(join(kits.root, '2027-01-04-grace-hopper.md'), 'utf8')).toBe('# Welcome kit: Grace Hopper\n\nWelcome, Grace.\n');
+    // One post, with the bot token from KEEL_CONNECTOR_PEOPLE_SLACK_TOKEN, to the connector's channel.
+    expect(slack.requests).toHaveLength(1);
+    const [post] = slack.requests;
+    expect(post).toMatchObject({ path: '/api/chat.postMessage', headers: { authorization: `Bearer ${slackToken}` } });
+    const fields = Object.fromEntries(new URLSearchParams(post!.body));
+    expect(fields).toMatchObject({ channel: 'C0PEOPLEOPS', text: 'Welcome kit for Grace Hopper (Engineer, Platform, starting 2027-01-04) is ready: 2027-01-04-grace-hopper.md. Their channel: #platform-onboarding' });
+  });
+
+  it('onboarding kit saves the draft as it was when the manager approves it, and neither saves nor posts a rejected one', async () => {
+    await deployOnboarding();
+    const approved = await startRun(db, { workflowId: 'onboarding-kit', stage: 'production', trigger: 'manual', input: { ...grace, name: 'Ada Lovelace', team: 'Research' } });
+    await waitForRun(db, approved.run.id, ['waiting']);
+    const [review] = await listReviews(db, { runId: approved.run.id });
+    await decideReview(db, { target: { reviewId: review!.id }, decision: 'approve', actor: 'lead@example.com' }, wakeRun);
+    await waitForRun(db, approved.run.id, ['succeeded']);
+    const kit = readFileSync(join(kits.root, '2027-01-04-ada-lovelace.md'), 'utf8');
+    expect(kit).toContain('# Welcome kit: Ada Lovelace');
+    expect(kit).toContain('Welcome to the team, Ada!');
+    expect(kit).toContain('#research-onboarding');
+
+    const rejected = await startRun(db, { workflowId: 'onboarding-kit', stage: 'production', trigger: 'manual', input: grace });
+    await waitForRun(db, rejected.run.id, ['waiting']);
+    const [task] = await listReviews(db, { runId: rejected.run.id });
+    await decideReview(db, { target: { reviewId: task!.id }, decision: 'reject', comment: 'wrong start date', actor: 'lead@example.com' }, wakeRun);
+    await waitForRun(db, rejected.run.id, ['rejected']);
+    expect(readdirSync(kits.root).sort()).toEqual(['2027-01-04-ada-lovelace.md', 'template.md']);
+    expect(slack.requests).toHaveLength(1);
   });
 
   it('registers the external workflow without steps or runs', async () => {
