@@ -29,6 +29,7 @@ const benches: Bench[] = [
   { name: 'calibration', script: 'calibration.ts', results: ['calibration'] },
   { name: 'review-claims', script: 'review-claims.ts', results: ['review-claims'], limitMs: 720_000 },
   { name: 'dashboard', script: 'dashboard.ts', results: ['dashboard'] },
+  { name: 'governed-action', script: 'governed-action.ts', results: ['governed-action'] },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');
