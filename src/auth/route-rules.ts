@@ -36,6 +36,7 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /reviews': dashboard,
   'GET /reviews/{id}': dashboard,
   'GET /connectors': dashboard,
+  'GET /connectors/new': dashboard,
   'GET /connectors/{id}': dashboard,
   'GET /access': dashboard,
   'GET /assets/{file}': dashboard,

@@ -76,6 +76,7 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /workflows/{id}': { path: '/workflows/alpha' },
     'GET /runs': { path: '/runs' },
     'GET /connectors': { path: '/connectors' },
+    'GET /connectors/new': { path: '/connectors/new' },
     'GET /connectors/{id}': { path: '/connectors/crm' },
     'GET /access': { path: '/access' },
     'GET /runs/{id}': { path: `/runs/${ids.run}` },

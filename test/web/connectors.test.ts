@@ -2,14 +2,17 @@
 // their actions and their secrets' metadata (never a value, in the page or in any answer it
 // read); the connector's owner approves a request from /access, rejects and revokes with a note
 // from the connector's page; someone who may not decide gets no approve control; a refusal by the
-// server is shown as it explained it; the navigation offers the pages only to those who may read them.
+// server is shown as it explained it; the navigation offers the pages only to those who may read them;
+// an admin creates a connector from the form (the server's field problems shown beside the fields),
+// its owner changes it from its page, and a connector described in a file is changed only there.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { putSecret, saveConnector } from '../../src/connectors/index.js';
+import { connectorKinds, putSecret, saveConnector } from '../../src/connectors/index.js';
+import { kindExamples } from '../../web/src/features/connectors/kind-examples.js';
 import { oneStepWorkflow } from '../support/harness.js';
 import { createTestIdentity, type TestIdentity } from '../support/identity.js';
 import { createPerson, launchBrowser, newContext, screenshot, signIn, startDashboardServer, type DashboardServer, type Person } from './browser.js';
@@ -62,11 +65,12 @@ describe('dashboard connectors and access', () => {
   }
 
   beforeAll(async () => {
+    // Every page signs in afresh (its own cookies): more than the default ten sign-ins a minute from one address.
     server = await startDashboardServer({
       'mailer.yaml': oneStepWorkflow('mailer', { title: 'Mailer' }),
       'quiet.yaml': oneStepWorkflow('quiet', { title: 'Quiet' }),
       'notes.yaml': oneStepWorkflow('notes', { title: 'Notes' }),
-    });
+    }, { keelYaml: 'auth:\n  signInAttemptsPerMinute: 100\n' });
     browser = await launchBrowser();
     const db = server.keel.db;
     admin = await createTestIdentity(db, ['admin']);
@@ -258,6 +262,124 @@ describe('dashboard connectors and access', () => {
     expect(await page.content()).not.toContain(secretValue);
     const crm = await callApi<{ secrets: Array<{ name: string; version: number }> }>(admin, 'GET', '/api/connectors/crm');
     expect(crm.secrets).toEqual([expect.objectContaining({ name: 'crm-token', version: 2 })]);
+    await page.context().close();
+  }, 60_000);
+
+  it('prefills every kind with an example config its own schema accepts', () => {
+    expect(kindExamples.map((k) => k.kind).sort()).toEqual([...connectorKinds.keys()].sort());
+    for (const { kind, example } of kindExamples) {
+      const parsed = connectorKinds.get(kind)!.config.safeParse(example);
+      expect(parsed.success, `${kind}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
+  });
+
+  it('lets an admin create a connector: the refused config is shown by field, the fixed one lands on its page, where its token is stored', async () => {
+    const ann = await createPerson(server, ['admin'], 'ann');
+    const page = await pageAs(ann, '/connectors');
+    await page.getByRole('link', { name: 'New connector' }).click();
+    const form = page.getByRole('form', { name: 'New connector' });
+    const config = form.getByLabel('Config (JSON)');
+    await form.getByLabel('Id', { exact: true }).fill('tickets-api');
+    // Keyboard order follows the form: the kind comes next.
+    await form.getByLabel('Id', { exact: true }).press('Tab');
+    await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('SELECT');
+    expect(await form.getByLabel('Kind', { exact: true }).locator('option').allTextContents()).toHaveLength(6);
+    expect(await form.getByLabel('Owner', { exact: true }).inputValue()).toBe(ann.email);
+    expect(JSON.parse(await config.inputValue())).toEqual({ base_url: 'https://api.example.com', auth: { type: 'bearer', token_secret: 'api-token' } });
+    // An untouched example follows the kind.
+    await form.getByLabel('Kind', { exact: true }).selectOption('postgres');
+    await expect.poll(async () => JSON.parse(await config.inputValue()).url_secret).toBe('orders-db-url');
+    await form.getByLabel('Kind', { exact: true }).selectOption('http');
+    await expect.poll(async () => JSON.parse(await config.inputValue()).auth?.token_secret).toBe('api-token');
+
+    await form.getByLabel('Title').fill('Helpdesk tickets');
+    await form.getByLabel('Credential owner (optional)').fill('it@example.com');
+    await form.getByLabel('Rotation days (optional)').fill('60');
+    await form.getByLabel('Allow-listed hosts (optional)').fill('tickets.internal.example:8443,\n127.0.0.1');
+    // The id of an existing connector is refused before anything is sent (a PUT would change it).
+    await form.getByLabel('Id', { exact: true }).fill('kits');
+    await form.getByRole('button', { name: 'Create connector' }).click();
+    await form.getByRole('listitem').filter({ hasText: 'id: a connector kits exists already' }).waitFor();
+    expect(await form.getByLabel('Id', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Id', { exact: true }).fill('tickets-api');
+    await config.fill('{ "base_url": ');
+    await form.getByText(/^JSON syntax: /).waitFor();
+    expect(await config.getAttribute('aria-invalid')).toBe('true');
+    const bad = { base_url: 'tickets.example.com/api', auth: { type: 'bearer', token_secret: 'tickets-token' } };
+    await config.fill(JSON.stringify(bad, null, 2));
+    await form.getByText('Valid JSON.').waitFor();
+    await form.getByRole('button', { name: 'Create connector' }).click();
+    await form.getByRole('listitem').filter({ hasText: 'config.base_url: not a URL' }).waitFor();
+    await form.getByRole('alert').getByText(/The http connector tickets-api is not valid\./).waitFor();
+    expect(await config.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("id")')).toBe(await config.getAttribute('id'));
+    await screenshot(page, 'connector-new-refused');
+    await expect(callApi(admin, 'GET', '/api/connectors/tickets-api')).rejects.toThrow(/answered 404/);
+
+    const good = { ...bad, base_url: 'https://tickets.example.com/api' };
+    await config.fill(JSON.stringify(good, null, 2));
+    await form.getByRole('button', { name: 'Create connector' }).click();
+    await page.getByRole('heading', { name: 'Helpdesk tickets', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/connectors/tickets-api');
+    await page.getByText(/No value is stored yet for tickets-token/).waitFor();
+    const secretForm = page.getByRole('form', { name: 'Store a new secret value' });
+    expect(await secretForm.getByLabel('Secret').inputValue()).toBe('tickets-token');
+    await secretForm.getByLabel('New value').fill(`${secretValue}-tickets`);
+    await secretForm.getByRole('button', { name: 'Store' }).click();
+    await page.getByRole('status').getByText('Stored tickets-token: version 1.').waitFor();
+    await page.getByRole('table', { name: 'Secrets' }).getByRole('cell', { name: 'tickets-token' }).waitFor();
+    expect(await page.content()).not.toContain(secretValue);
+    expect(await callApi(admin, 'GET', '/api/connectors/tickets-api')).toMatchObject({
+      kind: 'http', title: 'Helpdesk tickets', owner: ann.email, credential_owner: 'it@example.com', rotation_days: 60, source: 'api',
+      allow_hosts: ['tickets.internal.example:8443', '127.0.0.1'], config: good, secrets: [expect.objectContaining({ name: 'tickets-token', version: 1 })],
+    });
+
+    const phone = await pageAs(ann, '/connectors/new', 'phone');
+    await phone.getByRole('form', { name: 'New connector' }).getByLabel('Config (JSON)').waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await screenshot(phone, 'connector-new-phone');
+    await phone.context().close();
+    await page.context().close();
+  }, 60_000);
+
+  it('offers a viewer neither a New connector control nor an edit of a connector they do not own', async () => {
+    const page = await pageAs(viewer, '/connectors');
+    await page.getByRole('table', { name: 'Connectors' }).locator('tr[data-connector="kits"]').waitFor();
+    expect(await page.getByRole('link', { name: 'New connector' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'New connector' }).count()).toBe(0);
+    await page.goto(server.url + '/connectors/new');
+    await page.getByText('Only an admin creates connectors.').waitFor();
+    expect(await page.getByRole('form', { name: 'New connector' }).count()).toBe(0);
+    await page.goto(server.url + '/connectors/kits');
+    await page.getByRole('table', { name: 'Actions' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
+
+  it('lets a connector\'s owner change its title from its page, with its id and kind fixed', async () => {
+    const page = await pageAs(owner, '/connectors/kits');
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByRole('form', { name: 'Edit connector kits' });
+    expect(await form.getByLabel('Id', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    expect(await form.getByLabel('Kind', { exact: true }).getAttribute('readonly')).not.toBeNull();
+    expect(await form.getByLabel('Kind', { exact: true }).inputValue()).toBe('files');
+    expect(JSON.parse(await form.getByLabel('Config (JSON)').inputValue())).toEqual({ root });
+    await form.getByLabel('Title').fill('Welcome kits for new starters');
+    await screenshot(page, 'connector-edit');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Welcome kits for new starters', level: 1 }).waitFor();
+    await page.getByRole('status').getByText('Saved kits.').waitFor();
+    expect(await form.count()).toBe(0);
+    expect(await callApi(admin, 'GET', '/api/connectors/kits')).toMatchObject({ title: 'Welcome kits for new starters', kind: 'files', owner: owner.email, config: { root } });
+    await page.context().close();
+  }, 60_000);
+
+  it('offers no edit of a connector described in a file, and says it is changed there', async () => {
+    await saveConnector(server.keel.db, { id: 'drop', kind: 'files', title: 'Mail drop', owner: owner.email, config: { root } }, 'file', 'test');
+    const page = await pageAs(await createPerson(server, ['admin'], 'abe'), '/connectors/drop');
+    await page.getByRole('heading', { name: 'Mail drop', level: 1 }).waitFor();
+    await page.getByRole('note').filter({ hasText: 'change it there' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await page.context().close();
   }, 60_000);
 });

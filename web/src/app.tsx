@@ -13,6 +13,7 @@ import { RunPage } from './features/runs/RunPage';
 import { ReviewsPage } from './features/reviews/ReviewsPage';
 import { ConnectorsPage } from './features/connectors/ConnectorsPage';
 import { ConnectorPage } from './features/connectors/ConnectorPage';
+import { NewConnectorPage } from './features/connectors/NewConnectorPage';
 import { AccessPage } from './features/access/AccessPage';
 
 export function App() {
@@ -66,6 +67,7 @@ function route(path: string) {
   if (matchPath('/reviews', path)) return <ReviewsPage />;
   if ((p = matchPath('/reviews/{id}', path))) return <ReviewsPage selected={p.id!} />;
   if (matchPath('/connectors', path)) return <ConnectorsPage />;
+  if (matchPath('/connectors/new', path)) return <NewConnectorPage />;
   if ((p = matchPath('/connectors/{id}', path))) return <ConnectorPage id={p.id!} />;
   if (matchPath('/access', path)) return <AccessPage />;
   return <p>No page here. <Link to="/">Go to the overview</Link>.</p>;

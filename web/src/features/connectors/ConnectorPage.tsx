@@ -9,7 +9,8 @@ import { Link } from '../../lib/router';
 import { ErrorNote, Loading } from '../../components/ui/Status';
 import { Ago } from '../../components/ui/Time';
 import { decidesFor, formatDay } from './grant-model';
-import { SecretForm } from './SecretForm';
+import { SecretForm, secretNamesOf } from './SecretForm';
+import { ConnectorEdit } from './ConnectorEdit';
 import { useSession } from '../../lib/session';
 import { GrantsTable } from './GrantsTable';
 import { RotateBy } from './Rotation';
@@ -34,7 +35,8 @@ export function ConnectorPage({ id }: { id: string }) {
         <>
           <h1>{c.title}</h1>
           <p className="muted"><code>{c.id}</code> · {c.kind}{c.kind_description ? `: ${c.kind_description}` : ''}</p>
-          {!c.config_valid ? <p className="error" role="note">Its configuration does not parse for a {c.kind} connector: every call to it fails until the file is fixed.</p> : null}
+          <ConnectorEdit connector={c} onSaved={connector.reload} />
+          {!c.config_valid ? <p className="error" role="note">Its configuration does not parse for a {c.kind} connector: every call to it fails until {c.source === 'file' ? 'its file is fixed' : 'it is changed'}.</p> : null}
           <div className="kc-grid">
             <section className="card" aria-labelledby="kc-about">
               <h2 id="kc-about">Ownership</h2>
@@ -70,7 +72,8 @@ export function ConnectorPage({ id }: { id: string }) {
                   </table>
                 </div>
               )}
-              {decidesFor(me, c.owner) ? <SecretForm connector={c} onStored={(text) => { setMessage(text); connector.reload(); }} /> : null}
+              <MissingSecrets names={secretNamesOf(c.config).filter((n) => !c.secrets.some((s) => s.name === n))} />
+              {decidesFor(me, c.owner) ? <SecretForm key={secretNamesOf(c.config).join()} connector={c} onStored={(text) => { setMessage(text); connector.reload(); }} /> : null}
             </section>
           </div>
           <section aria-labelledby="kc-actions">
@@ -103,5 +106,15 @@ export function ConnectorPage({ id }: { id: string }) {
         </>
       )}
     </>
+  );
+}
+
+/** Secrets its config names that have no stored value yet: every call needing one fails until it is stored. */
+function MissingSecrets({ names }: { names: string[] }) {
+  if (names.length === 0) return null;
+  return (
+    <p className="notice">
+      No value is stored yet for {names.map((n, i) => <span key={n}>{i > 0 ? ', ' : ''}<code>{n}</code></span>)}: calls that need it fail until one is.
+    </p>
   );
 }

@@ -5,6 +5,7 @@ import { api } from '../../lib/api';
 import type { Connector } from '../../lib/api-types';
 import { useResource } from '../../lib/resource';
 import { Link } from '../../lib/router';
+import { useCan } from '../../lib/session';
 import { ErrorNote, Loading } from '../../components/ui/Status';
 import { RotateBy } from './Rotation';
 import './connectors.css';
@@ -12,16 +13,20 @@ import './connectors.css';
 export function ConnectorsPage() {
   const connectors = useResource(() => api.get<{ connectors: Connector[] }>('/api/connectors').then((r) => r.connectors), []);
   const list = connectors.data;
+  const canCreate = useCan('connectors:write');
   return (
     <>
-      <h1>Connectors</h1>
+      <div className="kc-head">
+        <h1>Connectors</h1>
+        {canCreate ? <Link to="/connectors/new" className="button">New connector</Link> : null}
+      </div>
       <p className="muted small">
         The source systems workflows may act on. A workflow uses a connector only through a grant its owner approved; see <Link to="/access">Access</Link> for
         the grants and the requests waiting.
       </p>
       <ErrorNote error={connectors.error} />
       {list === undefined ? (connectors.error ? null : <Loading what="connectors" />) : list.length === 0 ? (
-        <p className="notice">No connector is configured yet. Describe one in <code>connectors/*.yaml</code> and restart Keel.</p>
+        <p className="notice">No connector is configured yet. Describe one in <code>connectors/*.yaml</code> and restart Keel{canCreate ? ', or create one with New connector' : ''}.</p>
       ) : (
         <>
           <p className="muted small" role="status">{list.length} connector{list.length === 1 ? '' : 's'}</p>
