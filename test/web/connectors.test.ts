@@ -258,7 +258,7 @@ describe('dashboard connectors and access', () => {
     await form.getByRole('button', { name: 'Store' }).click();
     await page.getByRole('status').getByText('Stored crm-token: version 2.').waitFor();
     await page.getByRole('table', { name: 'Secrets' }).getByRole('cell', { name: 'v2' }).waitFor();
-    expect(await form.getByLabel('New value').inputValue()).toBe('');
+    await expect.poll(() => form.getByLabel('New value').inputValue()).toBe('');
     expect(await page.content()).not.toContain(secretValue);
     const crm = await callApi<{ secrets: Array<{ name: string; version: number }> }>(admin, 'GET', '/api/connectors/crm');
     expect(crm.secrets).toEqual([expect.objectContaining({ name: 'crm-token', version: 2 })]);
@@ -284,7 +284,7 @@ describe('dashboard connectors and access', () => {
     await form.getByLabel('Id', { exact: true }).press('Tab');
     await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('SELECT');
     expect(await form.getByLabel('Kind', { exact: true }).locator('option').allTextContents()).toHaveLength(6);
-    expect(await form.getByLabel('Owner', { exact: true }).inputValue()).toBe(ann.email);
+    await expect.poll(() => form.getByLabel('Owner', { exact: true }).inputValue()).toBe(ann.email);
     expect(JSON.parse(await config.inputValue())).toEqual({ base_url: 'https://api.example.com', auth: { type: 'bearer', token_secret: 'api-token' } });
     // An untouched example follows the kind.
     await form.getByLabel('Kind', { exact: true }).selectOption('postgres');
@@ -323,7 +323,7 @@ describe('dashboard connectors and access', () => {
     expect(new URL(page.url()).pathname).toBe('/connectors/tickets-api');
     await page.getByText(/No value is stored yet for tickets-token/).waitFor();
     const secretForm = page.getByRole('form', { name: 'Store a new secret value' });
-    expect(await secretForm.getByLabel('Secret').inputValue()).toBe('tickets-token');
+    await expect.poll(() => secretForm.getByLabel('Secret').inputValue()).toBe('tickets-token');
     await secretForm.getByLabel('New value').fill(`${secretValue}-tickets`);
     await secretForm.getByRole('button', { name: 'Store' }).click();
     await page.getByRole('status').getByText('Stored tickets-token: version 1.').waitFor();
@@ -362,7 +362,7 @@ describe('dashboard connectors and access', () => {
     const form = page.getByRole('form', { name: 'Edit connector kits' });
     expect(await form.getByLabel('Id', { exact: true }).getAttribute('readonly')).not.toBeNull();
     expect(await form.getByLabel('Kind', { exact: true }).getAttribute('readonly')).not.toBeNull();
-    expect(await form.getByLabel('Kind', { exact: true }).inputValue()).toBe('files');
+    await expect.poll(() => form.getByLabel('Kind', { exact: true }).inputValue()).toBe('files');
     expect(JSON.parse(await form.getByLabel('Config (JSON)').inputValue())).toEqual({ root });
     await form.getByLabel('Title').fill('Welcome kits for new starters');
     await screenshot(page, 'connector-edit');

@@ -122,7 +122,7 @@ describe('dashboard overview', () => {
     // A linked view opens as it was left.
     await page.goto(server.url + '/?team=payments');
     await waitForRows(page, 1);
-    expect(await page.getByLabel('Team').inputValue()).toBe('payments');
+    await expect.poll(() => page.getByLabel('Team').inputValue()).toBe('payments');
 
     // Each title opens the workflow's page; an external one has no steps to draw but its card.
     await page.getByLabel('Team').selectOption('finance');

@@ -193,7 +193,7 @@ describe('the review queue in the dashboard', () => {
     const refused = page.getByRole('alert').filter({ hasText: 'The output schema refused' });
     await refused.waitFor();
     expect(await refused.textContent()).toMatch(/label/);
-    expect(await editor.inputValue()).toContain('"x"');
+    await expect.poll(() => editor.inputValue()).toContain('"x"');
     await screenshot(page, 'review-edit-invalid');
     expect((await call<{ status: string }>(builder, 'GET', `/api/reviews/${reviewId}`)).status).toBe('pending');
 
@@ -234,7 +234,7 @@ describe('the review queue in the dashboard', () => {
     await pageB.getByRole('button', { name: 'Reject' }).click();
     const conflict = pageB.getByRole('alert').filter({ hasText: `Already decided by ${ada.email}: approved` });
     await conflict.waitFor();
-    expect(await reason.inputValue()).toBe('Amount exceeds the refund limit without a manager note');
+    await expect.poll(() => reason.inputValue()).toBe('Amount exceeds the refund limit without a manager note');
     await screenshot(pageB, 'review-conflict');
 
     const final = await call<{ status: string; decided_by: string; comment: string | null }>(builder, 'GET', `/api/reviews/${reviewId}`);

@@ -161,7 +161,7 @@ describe('dashboard runs', () => {
     // The same view from a link, then back to every run; a run started now appears by itself.
     await page.goto(`${server.url}/runs?workflow=greeting-cards&status=succeeded`);
     await expect.poll(() => rows(page).count()).toBe(2);
-    expect(await page.getByLabel('Workflow', { exact: true }).inputValue()).toBe('greeting-cards');
+    await expect.poll(() => page.getByLabel('Workflow', { exact: true }).inputValue()).toBe('greeting-cards');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => rows(page).count()).toBe(3);
     const late = await startRun({ name: 'Dan' });
