@@ -2,11 +2,9 @@
 // through the shipped connector files pointed at real servers on loopback (a helpdesk, an SMTP
 // server, a Slack-API-shaped server, a temporary folder) instead of the demo services.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
@@ -16,7 +14,7 @@ import { startRun, wakeRun } from '../src/engine/index.js';
 import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
 import { loadLibraryFolder } from '../src/prompts/index.js';
 import { decideReview, listReviews } from '../src/review/index.js';
-import { startFolderTarget, startSlackTarget, type FolderTarget, type SlackTarget } from './support/connector-fixtures.js';
+import { startFolderTarget, startSlackTarget, startSmtpTarget, type FolderTarget, type SlackTarget } from './support/connector-fixtures.js';
 import { createPostgresDatabase, postgresTestUrl, testDatabases } from './support/databases.js';
 import { startFakeLlmServer } from './support/fake-llm-server.js';
 import { deploy, testEngine, testSecretKey, waitForRun } from './support/harness.js';
@@ -46,25 +44,13 @@ function bodyOf(raw: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8').replaceAll('\r\n', '\n');
 }
 
-/** An SMTP server like the demo sink: no login needed, no TLS offered, every message kept. */
-async function startMailSink(): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    logger: false, authOptional: true, disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const subject = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r\n[ \t]/g, ' ') ?? '';
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), subject, text: bodyOf(raw) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
+/** The demo sink's stand-in (no login needed, no TLS offered), its messages read as mails. */
+async function startMailSink(): Promise<{ port: number; mails(): Mail[]; close(): Promise<void> }> {
+  const target = await startSmtpTarget(null);
+  const mails = () => target.messages.map(({ from, to, raw }) => ({
+    from, to, subject: /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r\n[ \t]/g, ' ') ?? '', text: bodyOf(raw),
+  }));
+  return { port: target.port, mails, close: () => target.close() };
 }
 
 const slackToken = 'xoxb-examples-test-token';
@@ -178,9 +164,9 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     // Sure of the label (above the calibrated 0.94): the approval boundary let it through by its rule.
     expect(done.state).toMatchObject({ approval: { decision: 'auto', by: 1, subject: 'draft' } });
     // Then the drafted reply went to the customer over SMTP, from the connector's sender.
-    expect(mail.mails).toHaveLength(1);
-    expect(mail.mails[0]).toMatchObject({ from: 'support@example.com', to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-1)' });
-    expect(mail.mails[0]!.text).toBe(state.reply.text);
+    expect(mail.mails()).toHaveLength(1);
+    expect(mail.mails()[0]).toMatchObject({ from: 'support@example.com', to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-1)' });
+    expect(mail.mails()[0]!.text).toBe(state.reply.text);
     expect(done.state).toMatchObject({ send_reply: { accepted: ['a@example.com'], rejected: [] } });
   });
 
@@ -192,7 +178,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     expect(JSON.stringify(failed.error)).toContain('gmail.com');
     // The ticket was filed before; the mail never left.
     expect(target.effects.map((e) => (e.body as { ticket_id: string }).ticket_id)).toEqual(['T-9']);
-    expect(mail.mails).toEqual([]);
+    expect(mail.mails()).toEqual([]);
   });
 
   it('support triage asks a person to label what it cannot, reviews unsure and sensitive drafts, and always escalates card security', async () => {
@@ -219,7 +205,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     await waitForRun(db, unsure.run.id, ['succeeded']);
     expect(target.effects.at(-1)!.body).toMatchObject({ ticket_id: 'T-3', intent: 'top_up_failed', reply: 'We are looking into your top-up.' });
     // The customer gets the reply as the reviewer corrected it.
-    expect(mail.mails.at(-1)).toMatchObject({ to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-3)', text: 'We are looking into your top-up.' });
+    expect(mail.mails().at(-1)).toMatchObject({ to: ['a@example.com'], subject: 'Re: your message to Keel Bank (ticket T-3)', text: 'We are looking into your top-up.' });
 
     const refund = await triage('T-4', 'I want my money back for this item');
     await waitForRun(db, refund.run.id, ['waiting']);
@@ -234,7 +220,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     }
     expect(target.effects.map((e) => (e.body as { ticket_id: string }).ticket_id)).toEqual(['T-2', 'T-3']);
     // Nothing waiting at the boundary was mailed.
-    expect(mail.mails.map((m) => m.subject)).toEqual(['Re: your message to Keel Bank (ticket T-2)', 'Re: your message to Keel Bank (ticket T-3)']);
+    expect(mail.mails().map((m) => m.subject)).toEqual(['Re: your message to Keel Bank (ticket T-2)', 'Re: your message to Keel Bank (ticket T-3)']);
   });
 
   it.skipIf(!postgresTestUrl)('support triage records each ticket\'s intent in PostgreSQL once the documented support-db example is turned on', async () => {
@@ -256,7 +242,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
       expect(done.state).toMatchObject({ record_intent: { row_count: 1 } });
       const rows = await reporting.query('SELECT idempotency_key, ticket_id, intent, confidence FROM ticket_intents');
       expect(rows.rows).toEqual([{ idempotency_key: `${run.id}:record_intent`, ticket_id: 'T-7', intent: 'card_arrival', confidence: expect.any(Number) }]);
-      expect(mail.mails).toHaveLength(1);
+      expect(mail.mails()).toHaveLength(1);
     } finally {
       await reporting.end();
       await target.drop();
@@ -283,7 +269,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
       expect(sent).toContain('it still has not arrived');
       expect(sent).toContain('Card delivery');
       expect(target.effects[0]!.body).toMatchObject({ ticket_id: 'T-4', intent: 'card_arrival', reply: 'Your new card takes 3 to 7 working days.' });
-      expect(mail.mails).toMatchObject([{ to: ['a@example.com'], text: 'Your new card takes 3 to 7 working days.' }]);
+      expect(mail.mails()).toMatchObject([{ to: ['a@example.com'], text: 'Your new card takes 3 to 7 working days.' }]);
       expect((await listModelCalls(db, run.id)).map((c) => [c.stepId, c.provider, c.responseModel])).toEqual([
         ['classify', 'classifier', 'banking77@1'], ['reply', 'openai-compatible', 'llama3.2-q4'],
       ]);

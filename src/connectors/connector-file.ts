@@ -3,7 +3,7 @@
 // never as values. At start each file is checked against its kind, saved, and its secrets read
 // from their references and sealed into the store (a new version only when a value changed).
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
@@ -73,7 +73,9 @@ export function parseConnectorFile(text: string, fileName: string, kinds: Readon
   const shape = connectorFileSchema.safeParse(raw);
   if (!shape.success) throw fileError(fileName, shape.error.issues.map((i) => ({ path: `${fileName} ${i.path.join('.')}`, message: i.message })));
   const file = shape.data;
-  const config = withProjectRoot(file.kind, file.config, fileName);
+  // Paths in a file are relative to its project: the parent of the folder holding the file.
+  const projectDir = dirname(dirname(resolve(fileName)));
+  const config = kinds.get(file.kind)?.fromProjectFile?.(file.config, projectDir) ?? file.config;
   const checked = checkConnectorConfig(kinds, file.kind, config);
   if (!checked.ok) throw fileError(fileName, checked.problems.map((p) => ({ ...p, path: `${fileName} ${p.path}` })));
   const { kind } = checked;
@@ -94,18 +96,6 @@ export function parseConnectorFile(text: string, fileName: string, kinds: Readon
     secrets: file.secrets,
     grants: file.grants,
   };
-}
-
-/**
- * A `files` connector's relative `root` names a folder of the project the connector file belongs to:
- * it is resolved against the parent of the folder holding the file (connectors/welcome-kits.yaml with
- * `root: examples/welcome-kits` means <project>/examples/welcome-kits), never against the folder Keel
- * happens to be started from. Only files are read this way; through the API a root stays absolute.
- */
-function withProjectRoot(kind: string, config: Record<string, unknown>, fileName: string): Record<string, unknown> {
-  const root = config.root;
-  if (kind !== 'files' || typeof root !== 'string' || root === '' || isAbsolute(root)) return config;
-  return { ...config, root: resolve(dirname(dirname(resolve(fileName))), root) };
 }
 
 function fileError(fileName: string, problems: FieldProblem[]): KeelError {

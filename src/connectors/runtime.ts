@@ -27,11 +27,18 @@ export interface ConnectorRuntimeDeps {
  * process-wide allowed hosts plus the connector's own, nothing else private.
  */
 export function createConnectorRuntime(input: { db: Queryable; secretKey: SecretKey; allowHosts: readonly string[] }): ConnectorRuntimeDeps {
+  // One client per allow-list, built on first use: the policy is parsed once, not at every call.
+  const clients = new Map<string, EgressClient>();
   return {
     db: input.db,
     kinds: connectorKinds,
     readSecret: (connectorId, name) => readSecret(input.db, input.secretKey, connectorId, name),
-    egressFor: (allowHosts) => createEgressClient({ allowHosts: [...input.allowHosts, ...allowHosts] }),
+    egressFor(allowHosts) {
+      const key = allowHosts.join('\n');
+      let client = clients.get(key);
+      if (!client) clients.set(key, (client = createEgressClient({ allowHosts: [...input.allowHosts, ...allowHosts] })));
+      return client;
+    },
   };
 }
 

@@ -2,14 +2,14 @@
 // (smtp-server, AUTH required) for `send`, and a private Dovecot (test/support/dovecot.ts) for
 // `fetch_new` and pollMailbox. Nothing here leaves 127.0.0.1.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ImapFlow } from 'imapflow';
-import { SMTPServer } from 'smtp-server';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError, serializeError } from '../../src/errors.js';
 import { emailConfigSchema, emailKind, pollMailbox, renderEmail, type EmailConfig } from '../../src/connectors/kinds/email.js';
 import { sendInputSchema } from '../../src/connectors/kinds/email-message.js';
 import type { ActionCall, ConnectorContext } from '../../src/connectors/kinds/kind.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startSmtpTarget, type SmtpTarget } from '../support/connector-fixtures.js';
+import { connectMailboxOwner, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 const smtpPassword = 'smtp-Pa55word-canary';
 
@@ -64,36 +64,16 @@ function headersOf(raw: string): Map<string, string> {
 }
 
 describe('email connector: send over SMTP', () => {
-  interface Received { raw: string; from: string; to: string[] }
-  const received: Received[] = [];
-  let server: SMTPServer;
+  let target: SmtpTarget;
+  let received: SmtpTarget['messages'];
   let port: number;
 
   beforeAll(async () => {
-    server = new SMTPServer({
-      logger: false, authOptional: false, allowInsecureAuth: true, disabledCommands: ['STARTTLS'],
-      onAuth(auth, _session, callback) {
-        if (auth.username === 'mailer' && auth.password === smtpPassword) callback(null, { user: 'mailer' });
-        else callback(new Error('Invalid username or password'));
-      },
-      onRcptTo(address, _session, callback) {
-        if (address.address.startsWith('nobody@')) callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
-        else callback();
-      },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          received.push({ raw: Buffer.concat(chunks).toString('utf8'), from, to: session.envelope.rcptTo.map((r) => r.address) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.server.address() as AddressInfo).port;
+    target = await startSmtpTarget('mailer', smtpPassword);
+    received = target.messages;
+    port = target.port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => target.close());
   beforeEach(() => {
     received.length = 0;
   });
@@ -285,12 +265,7 @@ describe('email connector: fetch_new and pollMailbox over IMAP (Dovecot)', () =>
 
   beforeAll(async () => {
     dovecot = await startDovecot();
-    admin = new ImapFlow({
-      host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, logger: false, disableAutoIdle: true,
-      auth: { user: dovecot.username, pass: dovecot.password },
-    });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    admin = await connectMailboxOwner(dovecot);
   });
   afterAll(async () => {
     await admin?.logout().catch(() => undefined);

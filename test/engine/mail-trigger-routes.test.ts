@@ -2,7 +2,6 @@
 // with when they last read their mailbox, why a read failed (a refused login: named, never the
 // password), the messages they skipped (the UID and the contract's field, never the mail's text)
 // and where their cursor stands. Answers are checked against the route's declared schema.
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorKinds, createEgressClient, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
 import type { Db } from '../../src/db/index.js';
@@ -10,7 +9,7 @@ import { KeelError } from '../../src/errors.js';
 import { setPaused } from '../../src/registry/index.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { connectMailboxOwner, orderMail, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { deploy, deployGranted, oneStepWorkflow, testEngine } from '../support/harness.js';
 import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 
@@ -36,9 +35,6 @@ steps:
     expression: 'input'
 `;
 
-const mail = (n: number, from = 'Ada <ada@customer.example>') =>
-  `${from ? `From: ${from}\r\n` : ''}To: support@keel.example\r\nSubject: Order ${n}\r\nMessage-ID: <order-${n}@customer.example>\r\n` +
-  `Date: Mon, 6 May 2024 10:0${n % 10}:00 +0000\r\n\r\nWhere is order ${n}? (body-canary-${n})\r\n`;
 
 interface TriggerState {
   stage: string; trigger_index: number; kind: string; connector: string; every: string; start: string; paused: boolean;
@@ -59,15 +55,10 @@ describe.each(testDatabases())('the state of email triggers over the API on $nam
 
   beforeAll(async () => {
     dovecot = await startDovecot();
-    const admin = new ImapFlow({
-      host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, logger: false, disableAutoIdle: true,
-      auth: { user: dovecot.username, pass: dovecot.password },
-    });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    const admin = await connectMailboxOwner(dovecot);
     await admin.mailboxCreate(mailbox);
     // The first has no From, which the contract requires: skipped and counted.
-    for (const message of [mail(1, ''), mail(2)]) await admin.append(mailbox, message);
+    for (const message of [orderMail(1, ''), orderMail(2)]) await admin.append(mailbox, message);
     await admin.logout();
 
     db = await database.open();

@@ -3,14 +3,14 @@
 // per new message with the mapped input, the cursor saved with the runs and kept across redeploys,
 // and a UIDVALIDITY change that does not run old mail again. A new trigger starts at new mail by
 // default (`start: new`); the cases that read mail already in the mailbox say `start: all`.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectorKinds, createEgressClient, decideGrant, requestGrant, saveConnector, type ConnectorRuntimeDeps } from '../../src/connectors/index.js';
 import type { Db } from '../../src/db/index.js';
 import { KeelError } from '../../src/errors.js';
 import { moveDeployment, setPaused } from '../../src/registry/index.js';
 import { testDatabases } from '../support/databases.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { connectMailboxOwner, orderMail, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { deploy, testEngine } from '../support/harness.js';
 
 /** `start` is `all` unless given; null leaves it out (the default, `new`). */
@@ -34,9 +34,6 @@ steps:
 `;
 };
 
-const mail = (n: number, from = 'Ada <ada@customer.example>') =>
-  `${from ? `From: ${from}\r\n` : ''}To: support@keel.example\r\nSubject: Order ${n}\r\nMessage-ID: <order-${n}@customer.example>\r\n` +
-  `Date: Mon, 6 May 2024 10:0${n % 10}:00 +0000\r\n\r\nWhere is order ${n}? (body-canary-${n})\r\n`;
 
 describe.each(testDatabases())('the email trigger on $name', (database) => {
   let dovecot: DovecotServer;
@@ -48,12 +45,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
 
   beforeAll(async () => {
     dovecot = await startDovecot();
-    admin = new ImapFlow({
-      host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, logger: false, disableAutoIdle: true,
-      auth: { user: dovecot.username, pass: dovecot.password },
-    });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    admin = await connectMailboxOwner(dovecot);
   });
   afterAll(async () => {
     await admin?.logout().catch(() => undefined);
@@ -107,7 +99,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
 
   it('reads nothing and starts no run without a live grant of email:read; the refusal is audited, and logged once', async () => {
     await deploy(db, intake());
-    await append(mail(1));
+    await append(orderMail(1));
     const engine = testEngine(db, { connectors });
     expect(await engine.mailPoller.tick()).toBe(0);
     await due();
@@ -128,7 +120,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('with the grant, starts one run per new message with the mapped input, and never one twice', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const engine = testEngine(db, { connectors });
     expect(await engine.mailPoller.tick()).toBe(2);
 
@@ -145,7 +137,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     await due();
     expect(await engine.mailPoller.tick()).toBe(0);
     // Not due yet: the mailbox is not even read.
-    await append(mail(3));
+    await append(orderMail(3));
     expect(await engine.mailPoller.tick()).toBe(0);
     await due();
     expect(await engine.mailPoller.tick()).toBe(1);
@@ -156,7 +148,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('makes one run per message when two pollers tick at once, and none again when a read is replayed', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const a = testEngine(db, { connectors }).mailPoller;
     const b = testEngine(db, { connectors }).mailPoller;
     const [fa, fb] = await Promise.all([a.tick(), b.tick()]);
@@ -181,7 +173,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('passes the fetched message as the input when the trigger maps nothing, in sandbox too', async () => {
     await deploy(db, intake({ input: null }), 'sandbox');
     await grant();
-    await append(mail(4));
+    await append(orderMail(4));
     expect(await testEngine(db, { connectors }).mailPoller.tick()).toBe(1);
     const [run] = await runs();
     expect(run?.stage).toBe('sandbox');
@@ -194,7 +186,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('skips a message whose input breaks the contract, counts it, and still runs the ones after it', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(1, ''), mail(2));
+    await append(orderMail(1, ''), orderMail(2));
     const engine = testEngine(db, { connectors });
     expect(await engine.mailPoller.tick()).toBe(1);
     expect((await runs()).map((r) => r.input.subject)).toEqual(['Order 2']);
@@ -208,7 +200,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('skips a message its input expression fails on, naming the JSONata error without quoting the message', async () => {
     await deploy(db, intake({ input: `'{ "from": message.from, "subject": $number(message.text) }'` }));
     await grant();
-    await append(mail(1));
+    await append(orderMail(1));
     const engine = testEngine(db, { connectors });
     expect(await engine.mailPoller.tick()).toBe(0);
     expect((await trigger())[0]).toMatchObject({ last_uid: 1, skipped_count: 1, last_skipped: { uid: 1, error: { code: 'invalid_input' } } });
@@ -220,7 +212,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('keeps the cursor across a redeploy and a promotion, restarts it for another connector, and reads nothing while paused', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const poller = testEngine(db, { connectors }).mailPoller;
     expect(await poller.tick()).toBe(2);
 
@@ -232,7 +224,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     expect((await trigger())[0]).toMatchObject({ last_uid: 2 });
 
     await setPaused(db, 'mail-intake', 'production', true, 'test');
-    await append(mail(3));
+    await append(orderMail(3));
     await due();
     const before = (await trigger())[0]?.last_polled_at;
     expect(await poller.tick()).toBe(0);
@@ -255,7 +247,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('after a UIDVALIDITY change runs the new mail once and the mail it already ran not again', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const poller = testEngine(db, { connectors }).mailPoller;
     expect(await poller.tick()).toBe(2);
     const before = (await trigger())[0]?.uid_validity;
@@ -263,7 +255,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     // Recreating the mailbox renumbers it: the same two messages under a new UIDVALIDITY, then a new one.
     await admin.mailboxDelete(mailbox);
     await admin.mailboxCreate(mailbox);
-    await append(mail(1), mail(2), mail(3));
+    await append(orderMail(1), orderMail(2), orderMail(3));
     await due();
     expect(await poller.tick()).toBe(1);
     const row = (await trigger())[0];
@@ -279,7 +271,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('by default (start: new) runs none of the mail already there: the first read records where the mailbox stands, and later mail runs once', async () => {
     await deploy(db, intake({ start: null }));
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const engine = testEngine(db, { connectors });
     expect(await engine.mailPoller.tick()).toBe(0);
     expect(await runs()).toEqual([]);
@@ -289,7 +281,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     // The position carries the newest message's date, which bounds the re-read after a renumbering.
     expect(first?.last_date).toBeInstanceOf(Date);
 
-    await append(mail(3));
+    await append(orderMail(3));
     await due();
     expect(await engine.mailPoller.tick()).toBe(1);
     await due();
@@ -309,7 +301,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     await due();
     expect(await engine.mailPoller.tick()).toBe(0);
     expect((await trigger())[0]).toMatchObject({ last_uid: 0, last_date: null, last_error: null });
-    await append(mail(1));
+    await append(orderMail(1));
     await due();
     expect(await engine.mailPoller.tick()).toBe(1);
     expect((await runs()).map((r) => r.input.subject)).toEqual(['Order 1']);
@@ -318,7 +310,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
   it('keeps the recorded position across redeploys that change start: no jump ahead, no read of the old mail', async () => {
     await deploy(db, intake({ start: null }));
     await grant();
-    await append(mail(1), mail(2));
+    await append(orderMail(1), orderMail(2));
     const poller = testEngine(db, { connectors }).mailPoller;
     expect(await poller.tick()).toBe(0);
 
@@ -328,7 +320,7 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     expect(await poller.tick()).toBe(0);
 
     // Mail waiting when it is redeployed with start: new still runs: the cursor is not moved to the newest message.
-    await append(mail(3));
+    await append(orderMail(3));
     await deploy(db, intake({ start: 'new', title: 'Mail intake v3' }));
     expect((await trigger())[0]).toMatchObject({ start_from: 'new', last_uid: 2 });
     expect(await poller.tick()).toBe(1);
@@ -343,14 +335,14 @@ describe.each(testDatabases())('the email trigger on $name', (database) => {
     await moveDeployment(db, 'mail-intake', 'production', '1', 'test');
     expect((await trigger())[0]).toMatchObject({ start_from: 'all', last_uid: null });
     await grant();
-    await append(mail(1));
+    await append(orderMail(1));
     expect(await testEngine(db, { connectors }).mailPoller.tick()).toBe(1);
   });
 
   it('reads the mailboxes from the leader loop the engine starts, and stops with it', async () => {
     await deploy(db, intake());
     await grant();
-    await append(mail(7));
+    await append(orderMail(7));
     const engine = testEngine(db, { connectors });
     await engine.startMailPoller();
     try {

@@ -9,13 +9,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { stringify } from 'yaml';
 import { connectorKinds } from '../../src/connectors/index.js';
 import { createPostgresDatabase, postgresTestUrl } from './databases.js';
-import { startDovecot } from './dovecot.js';
+import { connectMailboxOwner, startDovecot } from './dovecot.js';
 
 // ---- targets ---------------------------------------------------------------------------------
 
@@ -112,17 +111,20 @@ export interface SmtpTarget {
   port: number;
   connections(): number;
   auths: { username: string; password: string }[];
-  messages: { to: string[]; raw: string }[];
+  messages: { from: string; to: string[]; raw: string }[];
   close(): Promise<void>;
 }
 
-/** An SMTP server requiring AUTH with this account; a recipient nobody@... is refused with 550. */
-export async function startSmtpTarget(username: string, password: string): Promise<SmtpTarget> {
+/**
+ * An SMTP server on loopback; a recipient nobody@... is refused with 550. With an account, AUTH is
+ * required and checked; without one (null), any sender may send, as the demo's mail sink does.
+ */
+export async function startSmtpTarget(username: string | null, password = ''): Promise<SmtpTarget> {
   let connections = 0;
   const auths: SmtpTarget['auths'] = [];
   const messages: SmtpTarget['messages'] = [];
   const server = new SMTPServer({
-    logger: false, authOptional: false, allowInsecureAuth: true, disabledCommands: ['STARTTLS'],
+    logger: false, authOptional: username === null, allowInsecureAuth: true, disabledCommands: ['STARTTLS'],
     onConnect(_session, callback) {
       connections++;
       callback();
@@ -140,7 +142,8 @@ export async function startSmtpTarget(username: string, password: string): Promi
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
         callback();
       });
     },
@@ -188,12 +191,7 @@ export interface ImapTarget { port: number; username: string; password: string; 
 /** Dovecot (test/support/dovecot.ts) with one message in INBOX whose subject is `subject`, behind a counting relay. */
 export async function startImapTarget(subject: string): Promise<ImapTarget> {
   const dovecot = await startDovecot();
-  const admin = new ImapFlow({
-    host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, logger: false, disableAutoIdle: true,
-    auth: { user: dovecot.username, pass: dovecot.password },
-  });
-  admin.on('error', () => undefined);
-  await admin.connect();
+  const admin = await connectMailboxOwner(dovecot);
   await admin.append('INBOX', `From: Ada <ada@customer.example>\r\nTo: help@keel.example\r\nSubject: ${subject}\r\nMessage-ID: <marker@customer.example>\r\n\r\nWhere is my order?\r\n`);
   await admin.logout();
   const proxy = await countingProxy(dovecot.port);

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 
 const binary = '/usr/sbin/dovecot';
 
@@ -212,4 +213,21 @@ export async function startDovecot(): Promise<DovecotServer> {
     if (server !== 'port_taken') return server;
   }
   throw new Error('Dovecot could not bind a free loopback port in 3 attempts.');
+}
+
+/** A client logged in as the mailbox's owner, to append and rearrange mail as a sender would. */
+export async function connectMailboxOwner(dovecot: DovecotServer): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, logger: false, disableAutoIdle: true,
+    auth: { user: dovecot.username, pass: dovecot.password },
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Customer mail number n (RFC 5322 text), with a body marker that must never reach logs or answers. */
+export function orderMail(n: number, from = 'Ada <ada@customer.example>'): string {
+  return `${from ? `From: ${from}\r\n` : ''}To: support@keel.example\r\nSubject: Order ${n}\r\nMessage-ID: <order-${n}@customer.example>\r\n` +
+    `Date: Mon, 6 May 2024 10:0${n % 10}:00 +0000\r\n\r\nWhere is order ${n}? (body-canary-${n})\r\n`;
 }

@@ -323,6 +323,12 @@ export const filesKind: ConnectorKind<FilesConfig> = {
   description: 'Reads, lists and writes files inside one configured folder; no path leads out of it.',
   config: filesConfigSchema,
   secretNames: () => [],
+  // A file names a project folder (root: examples/welcome-kits), never one relative to where Keel
+  // was started; through the API a root stays absolute.
+  fromProjectFile(config, projectDir) {
+    const root = config.root;
+    return typeof root === 'string' && root !== '' && !path.isAbsolute(root) ? { ...config, root: path.resolve(projectDir, root) } : config;
+  },
   actions: {
     read: defineAction<FilesConfig, ReadInput>({
       scope: 'files:read',

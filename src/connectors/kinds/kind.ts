@@ -58,6 +58,11 @@ export interface ConnectorKind<Config> {
   /** The secret names a config refers to, so the runtime can check they are all set. */
   secretNames(config: Config): string[];
   actions: Readonly<Record<string, ConnectorAction<Config, never>>>;
+  /**
+   * For a connectors/*.yaml file: its raw config with paths written relative to the project (the
+   * folder holding connectors/) made absolute. Only kinds with local paths need it.
+   */
+  fromProjectFile?(config: Record<string, unknown>, projectDir: string): Record<string, unknown>;
 }
 
 /** Helps a kind declare its actions with their input types checked. */
