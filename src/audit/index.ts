@@ -5,7 +5,7 @@
 export type { AuditEvent, AuditRow } from './types.js';
 export { recordAudit, listAudit } from './append.js';
 export { runWithAuditContext, type AuditContext } from './context.js';
-export { redactSecrets } from './redact.js';
+export { redactSecrets, isSecretKey } from './redact.js';
 export { linkAuditChain } from './link.js';
 export { verifyAuditChain, chainProblems, type ChainVerdict, type ChainAnchor, type BadEvent, type ChainProblem } from './verify.js';
 export { listAuditEvents, exportAuditEvents, type AuditFilter, type AuditEventView, type AuditPage } from './query.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { observeSection } from './observe-section.js';
 
 /** Where Keel keeps its data. `url` set means PostgreSQL; otherwise embedded PGlite in `dataDir`. */
 export const databaseSection = z
@@ -256,6 +257,8 @@ export const configSchema = z
     /** Signed webhooks announcing review tasks (synced to notification_targets at start). */
     notifications: notificationsSection.default(notificationsSection.parse({})),
     reviews: reviewsSection.default(reviewsSection.parse({})),
+    /** Spans, redaction, OTLP export, retention and monitors. */
+    observe: observeSection.default(observeSection.parse({})),
     /**
      * Secrets review deliveries are signed with (notification webhooks and decision callbacks), by
      * environment variable name, captured once at load; never logged, never in `secrets`.

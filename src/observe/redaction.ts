@@ -1,0 +1,60 @@
+// Redaction runs before a span is stored: secret-named keys lose their values (as in the audit log),
+// and strings lose emails, card numbers, phone numbers and the operator's own patterns. What is
+// masked says what it was ([email], [card], ...), so a trace still reads.
+import type { RedactionConfig } from '../config/index.js';
+import { isSecretKey } from '../audit/index.js';
+
+export interface Redactor {
+  /** A plain-JSON copy of `value` with secrets and personal data masked. */
+  value<T>(value: T): T;
+  text(text: string): string;
+}
+
+const email = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Digits with single spaces or dashes between them; the Luhn check decides whether it is a card.
+const cardCandidate = /\b\d(?:[ -]?\d){12,18}\b/g;
+// An optional +, then digits with spaces, dots, dashes or brackets between them: 8-15 digits after
+// a +, else 10-15 (so that a date such as 2027-01-04, eight digits, stays as it is).
+const phoneCandidate = /(?:\+|\b)\(?\d(?:[\s.()-]{0,2}\d){7,14}\b/g;
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export function createRedactor(config: RedactionConfig): Redactor {
+  const custom = config.patterns.map((p) => ({ re: new RegExp(p.pattern, 'g'), mask: `[${p.name}]` }));
+  const text = (input: string): string => {
+    let out = input;
+    if (config.emails) out = out.replace(email, '[email]');
+    if (config.cardNumbers) out = out.replace(cardCandidate, (m) => (luhn(m.replace(/\D/g, '')) ? '[card]' : m));
+    if (config.phoneNumbers) {
+      out = out.replace(phoneCandidate, (m) => {
+        const digits = m.replace(/\D/g, '').length;
+        return digits <= 15 && digits >= (m.startsWith('+') ? 8 : 10) ? '[phone]' : m;
+      });
+    }
+    for (const { re, mask } of custom) out = out.replace(re, mask);
+    return out;
+  };
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return text(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = isSecretKey(key) ? '[redacted]' : walk(v);
+    return out;
+  };
+  return {
+    text,
+    value<T>(value: T): T {
+      const json = JSON.stringify(value);
+      return json === undefined ? value : (walk(JSON.parse(json)) as T);
+    },
+  };
+}

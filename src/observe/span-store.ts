@@ -1,0 +1,87 @@
+// The spans table: written in batches (one statement per batch, whatever its size), read as a
+// whole trace or as the newest traces of a workflow.
+import type { Queryable } from '../db/index.js';
+import type { Attributes, SpanEvent, SpanKind, SpanRecord, SpanStatus } from './span.js';
+
+const columns = `trace_id text, span_id text, parent_span_id text, workflow_id text, run_id text, source text, name text,
+  kind text, started_at timestamptz, ended_at timestamptz, status text, status_message text, attributes jsonb,
+  events jsonb, resource jsonb, scope text`;
+
+/**
+ * Stores spans; one already stored (same trace and span id) is left as it is. Returns how many were
+ * new. The batch travels as one JSON parameter, so 500 spans cost one round trip.
+ */
+export async function insertSpans(db: Queryable, spans: readonly SpanRecord[]): Promise<number> {
+  if (spans.length === 0) return 0;
+  const rows = spans.map((s) => ({
+    trace_id: s.traceId, span_id: s.spanId, parent_span_id: s.parentSpanId, workflow_id: s.workflowId, run_id: s.runId,
+    source: s.source, name: s.name, kind: s.kind, started_at: s.startedAt.toISOString(), ended_at: s.endedAt.toISOString(),
+    status: s.status, status_message: s.statusMessage, attributes: s.attributes, events: s.events, resource: s.resource, scope: s.scope,
+  }));
+  const r = await db.query(
+    `INSERT INTO spans (trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
+       status, status_message, attributes, events, resource, scope)
+     SELECT trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
+       status, status_message, coalesce(attributes, '{}'), events, resource, scope
+       FROM jsonb_to_recordset($1::jsonb) AS s(${columns})
+     ON CONFLICT (trace_id, span_id) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  return r.rowCount;
+}
+
+export interface StoredSpan extends SpanRecord {
+  /** The store's own order: the exporter's cursor. */
+  id: number;
+  storedAt: Date;
+}
+
+interface SpanRow {
+  id: string | number; trace_id: string; span_id: string; parent_span_id: string | null; workflow_id: string; run_id: string | null;
+  source: 'keel' | 'otlp'; name: string; kind: SpanKind; started_at: Date; ended_at: Date; status: SpanStatus;
+  status_message: string | null; attributes: Attributes; events: Array<{ name: string; time: string; attributes?: Attributes }> | null;
+  resource: Attributes | null; scope: string | null; stored_at: Date;
+}
+
+export function spanFromRow(r: SpanRow): StoredSpan {
+  return {
+    id: Number(r.id), traceId: r.trace_id, spanId: r.span_id, parentSpanId: r.parent_span_id, workflowId: r.workflow_id,
+    runId: r.run_id, source: r.source, name: r.name, kind: r.kind, startedAt: r.started_at, endedAt: r.ended_at,
+    status: r.status, statusMessage: r.status_message, attributes: r.attributes,
+    events: r.events?.map((e): SpanEvent => ({ name: e.name, time: new Date(e.time), ...(e.attributes ? { attributes: e.attributes } : {}) })) ?? null,
+    resource: r.resource, scope: r.scope, storedAt: r.stored_at,
+  };
+}
+
+/** Every span of one trace, in start order. */
+export async function readTrace(db: Queryable, traceId: string): Promise<StoredSpan[]> {
+  const r = await db.query<SpanRow>(`SELECT * FROM spans WHERE trace_id = $1 ORDER BY started_at, id`, [traceId]);
+  return r.rows.map(spanFromRow);
+}
+
+/** Spans stored after `afterId`, oldest first: how the exporter walks the table. */
+export async function spansAfter(db: Queryable, afterId: number, limit: number): Promise<StoredSpan[]> {
+  const r = await db.query<SpanRow>(`SELECT * FROM spans WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+  return r.rows.map(spanFromRow);
+}
+
+export interface TraceSummary {
+  traceId: string; workflowId: string; runId: string | null; source: 'keel' | 'otlp'; name: string;
+  startedAt: Date; endedAt: Date; status: SpanStatus; spans: number;
+}
+
+/** The newest traces of a workflow (by their root span), newest first. */
+export async function listTraces(db: Queryable, workflowId: string, options: { before?: Date; limit: number }): Promise<TraceSummary[]> {
+  const r = await db.query<{ trace_id: string; workflow_id: string; run_id: string | null; source: 'keel' | 'otlp'; name: string; started_at: Date; ended_at: Date; status: SpanStatus; spans: number }>(
+    `SELECT s.trace_id, s.workflow_id, s.run_id, s.source, s.name, s.started_at, s.ended_at, s.status,
+            (SELECT count(*)::int FROM spans c WHERE c.trace_id = s.trace_id) AS spans
+       FROM spans s
+      WHERE s.workflow_id = $1 AND s.parent_span_id IS NULL AND ($2::timestamptz IS NULL OR s.started_at < $2)
+      ORDER BY s.started_at DESC LIMIT $3`,
+    [workflowId, options.before ?? null, options.limit],
+  );
+  return r.rows.map((t) => ({
+    traceId: t.trace_id, workflowId: t.workflow_id, runId: t.run_id, source: t.source, name: t.name,
+    startedAt: t.started_at, endedAt: t.ended_at, status: t.status, spans: t.spans,
+  }));
+}
