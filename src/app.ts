@@ -11,7 +11,8 @@ import { createEngine, type Engine } from './engine/index.js';
 import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
-import { deployWorkflow } from './registry/index.js';
+import { deployWorkflow, getVersionById } from './registry/index.js';
+import { createRedactor, createTracer, type Tracer } from './observe/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
@@ -104,9 +105,12 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       callbackSecret: config.deliverySecrets[config.reviews.callbackSecretEnv],
     });
   }
+  let tracer: Tracer | undefined;
   if (roles.scheduler) {
     await engine.startScheduler();
     await engine.startMailPoller();
+    tracer = createKeelTracer(db, config, onError);
+    await tracer.start();
   }
 
   let server: ServerType | undefined;
@@ -130,6 +134,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       })));
     }).catch(async (error: unknown) => {
       await deliveries?.stop();
+      await tracer?.stop();
       await engine.stop();
       await db.close();
       throw error;
@@ -149,10 +154,22 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       trainingAbort.abort();
       await Promise.all([training, embedding]);
       await deliveries?.stop();
+      await tracer?.stop();
       await engine.stop();
       await db.close();
     },
   };
+}
+
+/** Spans and rollups from what runs did (src/observe/tracer.ts), in the process that runs the scheduler. */
+function createKeelTracer(db: Db, config: Readonly<Config>, onError: (message: string, error: unknown) => void): Tracer {
+  const { observe } = config;
+  return createTracer({
+    db, redactor: createRedactor(observe.redaction), payloads: observe.redaction.payloads,
+    tickMs: observe.tracer.tickMs, batch: observe.tracer.batch, settleMs: 2_000,
+    loadSpec: async (versionId) => (await getVersionById(db, versionId)).definition,
+    onError,
+  });
 }
 
 /** Library search's embedding function, with a deadline of its own (a search request has no run to abort it). */

@@ -6,3 +6,6 @@ export type { SpanRecord, SpanKind, SpanStatus, SpanEvent, Attributes, Attribute
 export { insertSpans, readTrace, spansAfter, listTraces, type StoredSpan, type TraceSummary } from './span-store.js';
 export { createRedactor, type Redactor } from './redaction.js';
 export { addToRollups, hourOf, latencyBounds, latencyBucket, type RunFacts } from './rollup.js';
+export { createTracer, type Tracer, type TracerOptions } from './tracer.js';
+export { createLeaderLoop, type LeaderLoop } from './leader-loop.js';
+export { confidenceBin, lengthBin } from './run-facts.js';

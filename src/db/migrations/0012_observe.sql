@@ -102,6 +102,8 @@ CREATE TABLE observed_runs (
 CREATE TABLE observe_cursors (
   name text PRIMARY KEY,
   position_at timestamptz,
+  -- The last row's key at position_at (a run id), so rows sharing a timestamp are neither skipped nor repeated.
+  position_key text,
   position_id bigint,
   updated_at timestamptz NOT NULL DEFAULT now()
 );

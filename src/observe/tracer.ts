@@ -1,0 +1,117 @@
+// The tracer turns what runs did into spans and rollups, after the fact: it walks the runs changed
+// since its cursor (updated_at, id), writes the spans of their finished work (ids derived from the
+// rows, so seeing a run again writes nothing new) and, once a run has ended, counts it in the
+// rollups (once: observed_runs). The engine's hot path stays as it was; spans lag by about a tick.
+import type { Db, Queryable } from '../db/index.js';
+import type { WorkflowSpec } from '../spec/index.js';
+import { createLeaderLoop, type LeaderLoop } from './leader-loop.js';
+import type { Redactor } from './redaction.js';
+import { addToRollups, hourOf, type RunFacts } from './rollup.js';
+import { readChangedRuns, type RunRows } from './run-rows.js';
+import { runFacts } from './run-facts.js';
+import { runSpans, terminalRunStatuses } from './run-spans.js';
+import { insertSpans } from './span-store.js';
+
+const tracerLockKey = 7_346_005;
+const cursorName = 'tracer';
+
+export interface TracerOptions {
+  db: Db;
+  redactor: Redactor;
+  payloads: boolean;
+  tickMs: number;
+  /** Runs read per pass. */
+  batch: number;
+  /**
+   * Changes younger than this are left for the next pass: a transaction that began before the
+   * cursor moved but committed after would otherwise be skipped. Engine writes are one statement
+   * each, so a couple of seconds is ample.
+   */
+  settleMs: number;
+  loadSpec(versionId: string): Promise<WorkflowSpec | undefined>;
+  /**
+   * Now, for the hours runs count in: a run counts in the hour it ended, moved by however far this
+   * clock is from the real one (tests run a fake clock to place traffic in the past).
+   */
+  clock?: () => Date;
+  onError(message: string, error: unknown): void;
+}
+
+export interface Tracer extends LeaderLoop {
+  /** One pass over at most `batch` changed runs; returns how many runs it read. */
+  pass(): Promise<number>;
+  /** Passes until no settled change is left (tests, and after a restart). */
+  drain(): Promise<number>;
+}
+
+interface Cursor { at: string; id: string }
+
+async function loadCursor(db: Queryable): Promise<Cursor | null> {
+  const r = await db.query<{ position_at: string | null; position_key: string | null }>(
+    `SELECT position_at::text AS position_at, position_key FROM observe_cursors WHERE name = $1`, [cursorName],
+  );
+  const row = r.rows[0];
+  return row?.position_at ? { at: row.position_at, id: row.position_key ?? '' } : null;
+}
+
+async function saveCursor(db: Queryable, cursor: Cursor): Promise<void> {
+  await db.query(
+    `INSERT INTO observe_cursors (name, position_at, position_key) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET position_at = excluded.position_at, position_key = excluded.position_key, updated_at = now()`,
+    [cursorName, cursor.at, cursor.id],
+  );
+}
+
+export function createTracer(options: TracerOptions): Tracer {
+  const { db } = options;
+  const clock = options.clock ?? (() => new Date());
+
+  async function pass(): Promise<number> {
+    const skewMs = clock().getTime() - Date.now();
+    return db.transaction(async (tx) => {
+      const cursor = await loadCursor(tx);
+      const until = (await tx.query<{ until: Date }>(`SELECT now() - $1 * interval '1 millisecond' AS until`, [options.settleMs])).rows[0]!.until;
+      const rows = await readChangedRuns(tx, cursor, until, options.batch);
+      if (rows.runs.length === 0) return 0;
+      await writeRuns(tx, rows, skewMs);
+      const last = rows.runs[rows.runs.length - 1]!;
+      await saveCursor(tx, { at: last.updated_key, id: last.id });
+      return rows.runs.length;
+    });
+  }
+
+  async function writeRuns(tx: Queryable, rows: RunRows, skewMs: number): Promise<void> {
+    const spans = [];
+    const ended: Array<{ runId: string; facts: RunFacts }> = [];
+    for (const run of rows.runs) {
+      const spec = await options.loadSpec(run.version_id);
+      const own = { attempts: rows.attempts.get(run.id) ?? [], modelCalls: rows.modelCalls.get(run.id) ?? [], reviews: rows.reviews.get(run.id) ?? [] };
+      spans.push(...runSpans(run, own, spec, { redactor: options.redactor, payloads: options.payloads }));
+      if (terminalRunStatuses.has(run.status) && run.finished_at) {
+        ended.push({ runId: run.id, facts: runFacts(run, own, spec, new Date(run.finished_at.getTime() + skewMs)) });
+      }
+    }
+    await insertSpans(tx, spans);
+    if (ended.length === 0) return;
+    const fresh = await tx.query<{ run_id: string }>(
+      `INSERT INTO observed_runs (run_id, hour)
+       SELECT run_id, hour FROM jsonb_to_recordset($1::jsonb) AS r(run_id text, hour timestamptz)
+       ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+      [JSON.stringify(ended.map((e) => ({ run_id: e.runId, hour: hourOf(e.facts.at).toISOString() })))],
+    );
+    const counted = new Set(fresh.rows.map((r) => r.run_id));
+    await addToRollups(tx, ended.filter((e) => counted.has(e.runId)).map((e) => e.facts));
+  }
+
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await pass();
+      total += n;
+      if (n < options.batch) return total;
+    }
+  }
+
+  const loop = createLeaderLoop({ db, lockKey: tracerLockKey, tickMs: options.tickMs, name: 'tracer pass', tick: drain, onError: options.onError });
+  return { ...loop, pass, drain };
+}
