@@ -8,6 +8,7 @@ export const errorCodes = [
   'conflict',
   'payload_too_large',
   'malformed_json',
+  'unsupported_media_type',
   'unauthenticated',
   'permission_denied',
   'invalid_credentials',

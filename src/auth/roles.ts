@@ -5,7 +5,7 @@ export const permissions = [
   'workflows:read', 'workflows:deploy', 'deployments:write', 'members:write',
   'runs:read', 'runs:start', 'reviews:read', 'reviews:decide', 'reviews:request', 'gates:sign',
   'audit:read', 'users:read', 'users:write', 'teams:write', 'account:self',
-  'connectors:read', 'connectors:write', 'grants:request', 'grants:decide',
+  'connectors:read', 'connectors:write', 'grants:request', 'grants:decide', 'traces:write',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -26,10 +26,13 @@ const read: Permission[] = ['workflows:read', 'runs:read', 'reviews:read'];
  * admin's; a connector's owner (a person named on the connector, whatever their role) decides its
  * grants too, which the grant routes check against the connector row, not this table. A global
  * reviewer works review tasks only and gets no connector view.
+ *
+ * `traces:write` sends spans of an external workflow over OTLP (POST /v1/traces): the script that
+ * runs the workflow holds a token of its owner or of a builder; viewers and approvers only read.
  */
 export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permission[]>> = {
   admin: permissions,
-  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:request', 'connectors:read', 'grants:request'],
+  builder: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:request', 'connectors:read', 'grants:request', 'traces:write'],
   approver: [...read, 'gates:sign', 'connectors:read'],
   reviewer: [...read, 'reviews:decide'],
   viewer: [...read, 'connectors:read'],
@@ -42,7 +45,7 @@ export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permiss
  * that workflow only.
  */
 export const workflowRolePermissions: Readonly<Record<WorkflowRole, readonly Permission[]>> = {
-  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'reviews:request', 'members:write', 'connectors:read', 'grants:request'],
+  owner: [...read, 'workflows:deploy', 'deployments:write', 'runs:start', 'reviews:decide', 'reviews:request', 'members:write', 'connectors:read', 'grants:request', 'traces:write'],
   reviewer: [...read, 'reviews:decide'],
 };
 

@@ -138,6 +138,11 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/grants': on('connectors:read', 'somewhere'),
   'GET /api/access/inventory': on('connectors:read', 'somewhere'),
 
+  // OTLP/HTTP trace export from external workflows (a script with an owner's or a builder's token).
+  // Each resource names its workflow; the handler rejects, span by span, those of workflows the
+  // caller may not write (partial success), so the route only asks for the permission somewhere.
+  'POST /v1/traces': on('traces:write', 'somewhere'),
+
   'GET /api/audit': on('audit:read', 'global'),
   'GET /api/audit/export': on('audit:read', 'global'),
   'GET /api/audit/verify': on('audit:read', 'global'),

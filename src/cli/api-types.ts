@@ -81,6 +81,7 @@ const permissionSet: Record<Permission, true> = {
   'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'reviews:request': true, 'gates:sign': true,
   'audit:read': true, 'users:read': true, 'users:write': true, 'teams:write': true, 'account:self': true,
   'connectors:read': true, 'connectors:write': true, 'grants:request': true, 'grants:decide': true,
+  'traces:write': true,
 };
 
 export const globalRoleNames = Object.keys(globalRoleSet) as GlobalRole[];

@@ -14,6 +14,7 @@ export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown'
     case 'conflict':
     case 'payload_too_large':
     case 'malformed_json':
+    case 'unsupported_media_type':
     case 'unauthenticated':
     case 'permission_denied':
     case 'invalid_credentials':

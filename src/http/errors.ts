@@ -10,6 +10,7 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   malformed_json: 400,
+  unsupported_media_type: 415,
   unauthenticated: 401,
   permission_denied: 403,
   invalid_credentials: 401,

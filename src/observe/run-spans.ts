@@ -70,7 +70,7 @@ export function runSpans(
   for (const review of rows.reviews) {
     if (!review.decided_at || review.status === 'pending' || review.status === 'escalated') continue;
     spans.push({
-      ...base, spanId: keelSpanId('review', review.id), parentSpanId: rootId, name: `review ${review.step_id}`,
+      ...base, spanId: keelSpanId('review', review.id), parentSpanId: rootId, name: `decision ${review.step_id}`,
       startedAt: review.created_at, endedAt: review.decided_at, status: 'ok', statusMessage: null,
       attributes: {
         ...common, 'keel.step.id': review.step_id, 'keel.review.id': review.id, 'keel.review.reason': review.reason,

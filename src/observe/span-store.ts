@@ -12,22 +12,45 @@ const columns = `trace_id text, span_id text, parent_span_id text, workflow_id t
  * new. The batch travels as one JSON parameter, so 500 spans cost one round trip.
  */
 export async function insertSpans(db: Queryable, spans: readonly SpanRecord[]): Promise<number> {
-  if (spans.length === 0) return 0;
-  const rows = spans.map((s) => ({
+  return (await writeSpans(db, spans, false)).rowCount;
+}
+
+/** One stored span's identity as a single string: its trace id and span id (fixed lengths) joined. */
+export function spanKey(traceId: string, spanId: string): string {
+  return traceId + spanId;
+}
+
+/**
+ * Stores spans like insertSpans and answers which of them this call stored (their spanKey): a span
+ * already there, from an earlier call or twice in this batch, is not among them, so whatever is
+ * counted per stored span (the OTLP receiver's rollups) is counted once.
+ */
+export async function insertNewSpans(db: Queryable, spans: readonly SpanRecord[]): Promise<Set<string>> {
+  const r = await writeSpans(db, spans, true);
+  const keys = new Set<string>();
+  for (const row of r.rows) keys.add(spanKey(row.trace_id, row.span_id));
+  return keys;
+}
+
+async function writeSpans(db: Queryable, spans: readonly SpanRecord[], returning: boolean) {
+  if (spans.length === 0) return { rows: [] as Array<{ trace_id: string; span_id: string }>, rowCount: 0 };
+  // In identity order: two writers storing overlapping batches (an exporter retrying while its first
+  // attempt is still in flight) then take the unique index's locks in the same order, never a deadlock.
+  const sorted = [...spans].sort((a, b) => (a.traceId === b.traceId ? (a.spanId < b.spanId ? -1 : 1) : a.traceId < b.traceId ? -1 : 1));
+  const rows = sorted.map((s) => ({
     trace_id: s.traceId, span_id: s.spanId, parent_span_id: s.parentSpanId, workflow_id: s.workflowId, run_id: s.runId,
     source: s.source, name: s.name, kind: s.kind, started_at: s.startedAt.toISOString(), ended_at: s.endedAt.toISOString(),
     status: s.status, status_message: s.statusMessage, attributes: s.attributes, events: s.events, resource: s.resource, scope: s.scope,
   }));
-  const r = await db.query(
+  return db.query<{ trace_id: string; span_id: string }>(
     `INSERT INTO spans (trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
        status, status_message, attributes, events, resource, scope)
      SELECT trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
        status, status_message, coalesce(attributes, '{}'), events, resource, scope
        FROM jsonb_to_recordset($1::jsonb) AS s(${columns})
-     ON CONFLICT (trace_id, span_id) DO NOTHING`,
+     ON CONFLICT (trace_id, span_id) DO NOTHING${returning ? ' RETURNING trace_id, span_id' : ''}`,
     [JSON.stringify(rows)],
   );
-  return r.rowCount;
 }
 
 export interface StoredSpan extends SpanRecord {
