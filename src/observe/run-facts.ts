@@ -1,8 +1,10 @@
-// What a finished run adds to the rollups: its end state, latency, reviews, model use, and the
-// features drift compares (the first classify step's label and confidence, each route step's choice,
-// and the output's length).
+// What a run adds to the rollups, as it happens: a model call its tokens and cost when it is traced,
+// a finished step its features (the first classify step's label and confidence, a route step's
+// choice) and whether its prompt gave a valid output on the first try, and the run's end its state,
+// latency, reviews and output length. A run waiting for a person therefore already shows in drift
+// and cost.
 import type { WorkflowSpec } from '../spec/index.js';
-import type { TracedModelCall, TracedReview, TracedRun } from './run-rows.js';
+import type { TracedAttempt, TracedModelCall, TracedReview, TracedRun } from './run-rows.js';
 import type { RunFacts } from './rollup.js';
 
 /** Confidence in tenths: '0.0' holds [0, 0.1), ..., '0.9' holds [0.9, 1]. */
@@ -17,58 +19,57 @@ export function lengthBin(chars: number): string {
   return String(bound);
 }
 
-function features(run: TracedRun, spec: WorkflowSpec | undefined): Array<{ dimension: string; value: string }> {
-  const out: Array<{ dimension: string; value: string }> = [];
-  const classify = spec?.steps.find((s) => s.kind === 'classify');
-  const judged = classify ? run.state[classify.id] as { label?: unknown; confidence?: unknown } | undefined : undefined;
-  if (judged && typeof judged.label === 'string') out.push({ dimension: 'label', value: judged.label });
-  if (judged && typeof judged.confidence === 'number') out.push({ dimension: 'confidence', value: confidenceBin(judged.confidence) });
-  for (const step of spec?.steps ?? []) {
-    if (step.kind !== 'route') continue;
-    const chosen = run.state[step.id] as { to?: unknown } | undefined;
-    if (chosen) out.push({ dimension: 'route', value: `${step.id}:${typeof chosen.to === 'string' ? chosen.to : 'none'}` });
-  }
-  if (run.status === 'succeeded') out.push({ dimension: 'output_length', value: lengthBin(JSON.stringify(run.output ?? null).length) });
-  if (run.status === 'failed') out.push({ dimension: 'error_class', value: run.error?.code ?? 'internal' });
-  return out;
+type Place = Pick<RunFacts, 'workflowId' | 'versionId' | 'stage' | 'at'>;
+
+function placeOf(run: TracedRun, at: Date): Place {
+  return { workflowId: run.workflow_id, versionId: run.version_id, stage: run.stage, at };
+}
+
+/** What one model call adds: its tokens and cost. */
+export function callFacts(run: TracedRun, call: TracedModelCall, at: Date): RunFacts {
+  return { ...placeOf(run, at), status: null, modelCalls: 1, tokensIn: call.tokens_in, tokensOut: call.tokens_out, costUsd: Number(call.cost_usd) };
 }
 
 /**
- * Model steps and those valid on the first try: a step's first call answered (no error) and no
- * repair call was needed for it.
+ * What a succeeded step adds: drift features of classify and route steps, and for a step that
+ * called a model whether the first call gave a valid output (it answered, and no repair was asked).
  */
-function promptFigures(calls: readonly TracedModelCall[]): { modelSteps: number; firstTryValid: number } {
-  const bySteps = new Map<string, TracedModelCall[]>();
-  for (const c of calls) bySteps.set(c.step_id, [...(bySteps.get(c.step_id) ?? []), c]);
-  let firstTryValid = 0;
-  for (const list of bySteps.values()) {
-    if (list[0]!.error_class === null && !list.some((c) => c.purpose === 'repair')) firstTryValid += 1;
+export function stepFacts(
+  run: TracedRun, attempt: TracedAttempt, calls: readonly TracedModelCall[], spec: WorkflowSpec | undefined, at: Date,
+): RunFacts | null {
+  if (attempt.status !== 'succeeded') return null;
+  const counts: Array<{ dimension: string; value: string }> = [];
+  const step = spec?.steps.find((s) => s.id === attempt.step_id);
+  const firstClassify = spec?.steps.find((s) => s.kind === 'classify');
+  const output = (attempt.output ?? {}) as { label?: unknown; confidence?: unknown; to?: unknown };
+  if (step && step === firstClassify) {
+    if (typeof output.label === 'string') counts.push({ dimension: 'label', value: output.label });
+    if (typeof output.confidence === 'number') counts.push({ dimension: 'confidence', value: confidenceBin(output.confidence) });
   }
-  return { modelSteps: bySteps.size, firstTryValid };
+  if (step?.kind === 'route') counts.push({ dimension: 'route', value: `${step.id}:${typeof output.to === 'string' ? output.to : 'none'}` });
+  const own = calls.filter((c) => c.step_id === attempt.step_id && c.created_at.getTime() <= attempt.finished_at.getTime() + 1);
+  const prompt = own.length > 0 ? { modelSteps: 1, firstTryValid: own[0]!.error_class === null && !own.some((c) => c.purpose === 'repair') ? 1 : 0 } : {};
+  if (counts.length === 0 && own.length === 0) return null;
+  return { ...placeOf(run, at), status: null, counts, ...prompt };
 }
 
-/** The facts of a run that has ended; `at` is the time its hour is taken from. */
-export function runFacts(
-  run: TracedRun, rows: { modelCalls: TracedModelCall[]; reviews: TracedReview[] }, spec: WorkflowSpec | undefined, at: Date,
-): RunFacts {
-  const decided = rows.reviews.filter((r) => r.decided_at && ['approved', 'edited', 'rejected'].includes(r.status));
+/** What a run's end adds: its end state, latency, how its review tasks were decided, output length or error class. */
+export function endFacts(run: TracedRun, reviews: readonly TracedReview[], at: Date): RunFacts {
+  const decided = reviews.filter((r) => r.decided_at && ['approved', 'edited', 'rejected'].includes(r.status));
   const escalated = decided.filter((r) => r.escalated_at);
+  const counts: Array<{ dimension: string; value: string }> = [];
+  if (run.status === 'succeeded') counts.push({ dimension: 'output_length', value: lengthBin(JSON.stringify(run.output ?? null).length) });
+  if (run.status === 'failed') counts.push({ dimension: 'error_class', value: run.error?.code ?? 'internal' });
   return {
-    workflowId: run.workflow_id, versionId: run.version_id, stage: run.stage, at,
+    ...placeOf(run, at),
     status: run.status as RunFacts['status'],
     latencyMs: run.finished_at ? run.finished_at.getTime() - run.created_at.getTime() : null,
-    automated: run.status === 'succeeded' && rows.reviews.length === 0,
+    automated: run.status === 'succeeded' && reviews.length === 0,
     reviewed: decided.length,
     approved: decided.filter((r) => r.status === 'approved').length,
     overridden: decided.filter((r) => r.status !== 'approved').length,
     escalated: escalated.length,
     escalationMs: escalated.reduce((sum, r) => sum + (r.decided_at!.getTime() - r.escalated_at!.getTime()), 0),
-    ...promptFigures(rows.modelCalls),
-    modelCalls: rows.modelCalls.length,
-    tokensIn: rows.modelCalls.reduce((s, c) => s + c.tokens_in, 0),
-    tokensOut: rows.modelCalls.reduce((s, c) => s + c.tokens_out, 0),
-    costUsd: rows.modelCalls.reduce((s, c) => s + Number(c.cost_usd), 0),
-    metricValue: null,
-    counts: features(run, spec),
+    counts,
   };
 }
