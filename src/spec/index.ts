@@ -23,6 +23,7 @@ export type {
   RouteSpec,
   RouteStep,
   RunbookSpec,
+  OnPauseSpec,
   ScheduleTrigger,
   SecretRef,
   StepKind,
@@ -40,6 +41,8 @@ export {
   deadlineOutcomes,
   reviewPriorities,
   libraryRefPattern,
+  metricMeasures,
+  metricTimeUnits,
   riskLevels,
   stepKinds,
   workflowKinds,
@@ -47,6 +50,7 @@ export {
 } from './schema.js';
 export { parseWorkflow, loadWorkflowFile, validateWorkflowText, type WorkflowValidation } from './load.js';
 export { parseDuration } from './duration.js';
+export { pausePolicy, defaultPausePolicy } from './pause-policy.js';
 export { workflowJsonSchema } from './json-schema.js';
 export { canonicalJson } from './canonical-json.js';
 export { compileJsonSchema, validationProblems } from './expressions.js';
@@ -55,3 +59,4 @@ export { locate, formatPath, type PathSegment, type SourcePosition } from './loc
 export { closest } from './suggest.js';
 export { APPROVAL } from './semantic.js';
 export { autoThreshold, thresholdCondition } from './approval-threshold.js';
+export { monitorSchema, monitorMetrics, driftFeatures, type MonitorSpec, type MonitorMetric, type DriftFeature } from './monitor-schema.js';
