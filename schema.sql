@@ -104,6 +104,10 @@ CREATE TABLE connectors (
   created_by text NOT NULL,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  paused boolean NOT NULL DEFAULT false,
+  paused_at timestamp with time zone,
+  paused_by text,
+  pause_reason text,
   CONSTRAINT connectors_id_check CHECK ((id ~ '^[a-z0-9][a-z0-9_.-]{0,99}$'::text)),
   CONSTRAINT connectors_pkey PRIMARY KEY (id),
   CONSTRAINT connectors_rotation_days_check CHECK (((rotation_days IS NULL) OR (rotation_days > 0))),
@@ -152,6 +156,9 @@ CREATE TABLE deployments (
   paused boolean NOT NULL DEFAULT false,
   deployed_by text NOT NULL,
   deployed_at timestamp with time zone NOT NULL DEFAULT now(),
+  paused_at timestamp with time zone,
+  paused_by text,
+  pause_reason text,
   CONSTRAINT deployments_pkey PRIMARY KEY (workflow_id, stage),
   CONSTRAINT deployments_stage_check CHECK ((stage = ANY (ARRAY['design'::text, 'testing'::text, 'sandbox'::text, 'production'::text]))),
   CONSTRAINT deployments_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
@@ -180,6 +187,33 @@ CREATE TABLE grants (
 );
 CREATE INDEX grants_connector ON public.grants USING btree (connector_id, status);
 CREATE UNIQUE INDEX grants_live ON public.grants USING btree (workflow_id, connector_id, scope) WHERE (status = ANY (ARRAY['requested'::text, 'approved'::text]));
+
+CREATE TABLE incidents (
+  id text NOT NULL,
+  monitor_key text NOT NULL,
+  workflow_id text NOT NULL,
+  monitor_name text NOT NULL,
+  stage text NOT NULL,
+  status text NOT NULL,
+  summary text NOT NULL,
+  value double precision,
+  threshold double precision,
+  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
+  paused_stage boolean NOT NULL DEFAULT false,
+  notifications jsonb NOT NULL DEFAULT '[]'::jsonb,
+  opened_at timestamp with time zone NOT NULL,
+  cleared_at timestamp with time zone,
+  acknowledged_by text,
+  acknowledged_at timestamp with time zone,
+  note text,
+  CONSTRAINT incidents_pkey PRIMARY KEY (id),
+  CONSTRAINT incidents_status_check CHECK ((status = ANY (ARRAY['open'::text, 'acknowledged'::text]))),
+  CONSTRAINT incidents_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX incidents_firing ON public.incidents USING btree (monitor_key) WHERE (cleared_at IS NULL);
+CREATE INDEX incidents_notify ON public.incidents USING btree (opened_at) WHERE (notifications @> '[{"status": "pending"}]'::jsonb);
+CREATE INDEX incidents_open ON public.incidents USING btree (opened_at DESC) WHERE (status = 'open'::text);
+CREATE INDEX incidents_workflow ON public.incidents USING btree (workflow_id, opened_at DESC);
 
 CREATE TABLE library_documents (
   version_id text NOT NULL,
@@ -282,6 +316,49 @@ CREATE TABLE mail_triggers (
 );
 CREATE INDEX mail_triggers_due ON public.mail_triggers USING btree (next_poll_at);
 
+CREATE TABLE metric_counts (
+  workflow_id text NOT NULL,
+  version_id text NOT NULL,
+  stage text NOT NULL,
+  hour timestamp with time zone NOT NULL,
+  dimension text NOT NULL,
+  value text NOT NULL,
+  runs integer NOT NULL DEFAULT 0,
+  CONSTRAINT metric_counts_pkey PRIMARY KEY (workflow_id, stage, dimension, hour, version_id, value),
+  CONSTRAINT metric_counts_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+
+CREATE TABLE metric_hours (
+  workflow_id text NOT NULL,
+  version_id text NOT NULL,
+  stage text NOT NULL,
+  hour timestamp with time zone NOT NULL,
+  runs integer NOT NULL DEFAULT 0,
+  succeeded integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0,
+  rejected integer NOT NULL DEFAULT 0,
+  canceled integer NOT NULL DEFAULT 0,
+  outcome_unknown integer NOT NULL DEFAULT 0,
+  automated integer NOT NULL DEFAULT 0,
+  reviewed integer NOT NULL DEFAULT 0,
+  approved integer NOT NULL DEFAULT 0,
+  overridden integer NOT NULL DEFAULT 0,
+  escalated integer NOT NULL DEFAULT 0,
+  escalation_ms double precision NOT NULL DEFAULT 0,
+  latency_ms double precision NOT NULL DEFAULT 0,
+  model_steps integer NOT NULL DEFAULT 0,
+  first_try_valid integer NOT NULL DEFAULT 0,
+  model_calls integer NOT NULL DEFAULT 0,
+  tokens_in bigint NOT NULL DEFAULT 0,
+  tokens_out bigint NOT NULL DEFAULT 0,
+  cost_usd double precision NOT NULL DEFAULT 0,
+  metric_sum double precision NOT NULL DEFAULT 0,
+  metric_count integer NOT NULL DEFAULT 0,
+  CONSTRAINT metric_hours_pkey PRIMARY KEY (workflow_id, stage, hour, version_id),
+  CONSTRAINT metric_hours_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX metric_hours_hour ON public.metric_hours USING btree (hour);
+
 CREATE TABLE model_calls (
   id bigint NOT NULL DEFAULT nextval('model_calls_id_seq'::regclass),
   run_id text NOT NULL,
@@ -310,6 +387,33 @@ CREATE TABLE model_calls (
 CREATE INDEX model_calls_run ON public.model_calls USING btree (run_id, step_id, id);
 CREATE INDEX model_calls_workflow_day ON public.model_calls USING btree (workflow_id, created_at);
 
+CREATE TABLE monitor_states (
+  monitor_key text NOT NULL,
+  workflow_id text NOT NULL,
+  state text NOT NULL,
+  value double precision,
+  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
+  evaluated_at timestamp with time zone NOT NULL,
+  changed_at timestamp with time zone NOT NULL,
+  CONSTRAINT monitor_states_pkey PRIMARY KEY (monitor_key),
+  CONSTRAINT monitor_states_state_check CHECK ((state = ANY (ARRAY['ok'::text, 'firing'::text, 'no_data'::text]))),
+  CONSTRAINT monitor_states_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+
+CREATE TABLE monitors (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  name text NOT NULL,
+  rule jsonb NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_by text,
+  deleted_at timestamp with time zone,
+  CONSTRAINT monitors_pkey PRIMARY KEY (id),
+  CONSTRAINT monitors_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX monitors_live_name ON public.monitors USING btree (workflow_id, name) WHERE (deleted_at IS NULL);
+
 CREATE TABLE notification_targets (
   name text NOT NULL,
   kind text NOT NULL,
@@ -319,6 +423,22 @@ CREATE TABLE notification_targets (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT notification_targets_kind_check CHECK ((kind = 'webhook'::text)),
   CONSTRAINT notification_targets_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE observe_cursors (
+  name text NOT NULL,
+  position_at timestamp with time zone,
+  position_key text,
+  position_id bigint,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT observe_cursors_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE observed_runs (
+  run_id text NOT NULL,
+  hour timestamp with time zone NOT NULL,
+  observed_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT observed_runs_pkey PRIMARY KEY (run_id)
 );
 
 CREATE TABLE review_comments (
@@ -438,15 +558,18 @@ CREATE TABLE runs (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   requested_by text,
+  held_by text,
+  CONSTRAINT runs_held_by_check CHECK ((((held_by IS NOT NULL) = (NOT (wait_reason IS DISTINCT FROM 'paused'::text))) AND ((held_by IS NULL) OR (status = 'queued'::text)))),
   CONSTRAINT runs_pkey PRIMARY KEY (id),
   CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'waiting'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'outcome_unknown'::text, 'canceled'::text]))),
   CONSTRAINT runs_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['webhook'::text, 'schedule'::text, 'manual'::text, 'email'::text]))),
   CONSTRAINT runs_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
-  CONSTRAINT runs_wait_reason_check CHECK ((wait_reason = ANY (ARRAY['retry'::text, 'review'::text, 'outcome_unknown'::text]))),
+  CONSTRAINT runs_wait_reason_check CHECK ((wait_reason = ANY (ARRAY['retry'::text, 'review'::text, 'outcome_unknown'::text, 'paused'::text]))),
   CONSTRAINT runs_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
 CREATE INDEX runs_created ON public.runs USING btree (created_at DESC);
 CREATE UNIQUE INDEX runs_dedupe ON public.runs USING btree (workflow_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
+CREATE INDEX runs_held ON public.runs USING btree (held_by, workflow_id, stage) WHERE (held_by IS NOT NULL);
 CREATE INDEX runs_leased ON public.runs USING btree (lease_expires_at) WHERE (status = 'running'::text);
 CREATE INDEX runs_ready ON public.runs USING btree (available_at) WHERE (status = 'queued'::text);
 CREATE INDEX runs_updated ON public.runs USING btree (updated_at);
@@ -502,6 +625,36 @@ CREATE TABLE sign_in_links (
   CONSTRAINT sign_in_links_secret_hash_key UNIQUE (secret_hash),
   CONSTRAINT sign_in_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
 );
+
+CREATE TABLE spans (
+  id bigint NOT NULL DEFAULT nextval('spans_id_seq'::regclass),
+  trace_id text NOT NULL,
+  span_id text NOT NULL,
+  parent_span_id text,
+  workflow_id text NOT NULL,
+  run_id text,
+  source text NOT NULL,
+  name text NOT NULL,
+  kind text NOT NULL DEFAULT 'internal'::text,
+  started_at timestamp with time zone NOT NULL,
+  ended_at timestamp with time zone NOT NULL,
+  status text NOT NULL DEFAULT 'unset'::text,
+  status_message text,
+  attributes jsonb NOT NULL DEFAULT '{}'::jsonb,
+  events jsonb,
+  resource jsonb,
+  scope text,
+  stored_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT spans_kind_check CHECK ((kind = ANY (ARRAY['internal'::text, 'server'::text, 'client'::text, 'producer'::text, 'consumer'::text]))),
+  CONSTRAINT spans_pkey PRIMARY KEY (id),
+  CONSTRAINT spans_source_check CHECK ((source = ANY (ARRAY['keel'::text, 'otlp'::text]))),
+  CONSTRAINT spans_status_check CHECK ((status = ANY (ARRAY['unset'::text, 'ok'::text, 'error'::text]))),
+  CONSTRAINT spans_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX spans_identity ON public.spans USING btree (trace_id, span_id);
+CREATE INDEX spans_run ON public.spans USING btree (run_id) WHERE (run_id IS NOT NULL);
+CREATE INDEX spans_stored ON public.spans USING brin (stored_at);
+CREATE INDEX spans_workflow_roots ON public.spans USING btree (workflow_id, started_at DESC) WHERE (parent_span_id IS NULL);
 
 CREATE TABLE step_attempts (
   id bigint NOT NULL DEFAULT nextval('step_attempts_id_seq'::regclass),

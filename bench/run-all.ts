@@ -30,6 +30,8 @@ const benches: Bench[] = [
   { name: 'review-claims', script: 'review-claims.ts', results: ['review-claims'], limitMs: 720_000 },
   { name: 'dashboard', script: 'dashboard.ts', results: ['dashboard'] },
   { name: 'governed-action', script: 'governed-action.ts', results: ['governed-action'] },
+  { name: 'tracing-overhead', script: 'tracing-overhead.ts', results: ['tracing-overhead'], limitMs: 1_200_000 },
+  { name: 'metrics-api', script: 'metrics-api.ts', results: ['metrics-api'], limitMs: 2_400_000 },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');

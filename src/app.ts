@@ -11,8 +11,8 @@ import { createEngine, type Engine } from './engine/index.js';
 import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
-import { deployWorkflow, getVersionById } from './registry/index.js';
-import { createRedactor, createTracer, type Tracer } from './observe/index.js';
+import { deployWorkflow, getVersionById, setPaused } from './registry/index.js';
+import { createMonitorLoop, createOtlpExporter, createRedactor, createRetention, createTracer, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
@@ -106,11 +106,27 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     });
   }
   let tracer: Tracer | undefined;
+  let monitors: MonitorLoop | undefined;
+  let retention: Retention | undefined;
+  let otlpExporter: OtlpExporter | undefined;
   if (roles.scheduler) {
     await engine.startScheduler();
     await engine.startMailPoller();
     tracer = createKeelTracer(db, config, onError);
     await tracer.start();
+    // Monitors judge the rollups the tracer keeps; a stop condition pauses through the registry.
+    monitors = createMonitorLoop({
+      db, connectors, tickMs: config.observe.monitors.tickMs, onError,
+      pauseStage: async ({ workflowId, stage, actor, reason }) => { await setPaused(db, workflowId, stage, true, actor, { reason }); },
+    });
+    await monitors.start();
+    retention = createRetention({ db, ...config.observe.retention, onError });
+    await retention.start();
+    // Spans out to the operator's collector (OTEL_EXPORTER_OTLP_*), from the same one process.
+    if (config.observe.export) {
+      otlpExporter = createOtlpExporter({ db, config: config.observe.export, serviceName: config.observe.serviceName, logger });
+      await otlpExporter.start();
+    }
   }
 
   let server: ServerType | undefined;
@@ -122,6 +138,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       db, bodyLimitBytes: config.server.bodyLimitBytes, secrets: config.secrets, version: keelVersion, logError: onError,
       auth: config.auth, serverUrl: () => url ?? `http://${config.server.host}:${config.server.port}`, egress, secretKey,
       models: { models: config.models, providerKeys: config.providerKeys },
+      otlp: { redaction: config.observe.redaction },
       library: libraryEmbedding(models),
       callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
     });
@@ -134,7 +151,10 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       })));
     }).catch(async (error: unknown) => {
       await deliveries?.stop();
+      await retention?.stop();
+      await monitors?.stop();
       await tracer?.stop();
+      await otlpExporter?.stop();
       await engine.stop();
       await db.close();
       throw error;
@@ -154,7 +174,10 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       trainingAbort.abort();
       await Promise.all([training, embedding]);
       await deliveries?.stop();
+      await retention?.stop();
+      await monitors?.stop();
       await tracer?.stop();
+      await otlpExporter?.stop();
       await engine.stop();
       await db.close();
     },

@@ -17,6 +17,7 @@ export const errorCodes = [
   'csrf_rejected',
   'signature_invalid',
   'stage_paused',
+  'connector_paused',
   'not_deployed',
   'fenced',
   'step_timeout',

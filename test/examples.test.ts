@@ -8,7 +8,9 @@ import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
-import { applyFileGrants, connectorKinds, loadConnectorFiles, type ConnectorFileGrants } from '../src/connectors/index.js';
+import { applyFileGrants, connectorKinds, createConnectorRuntime, loadConnectorFiles, type ConnectorFileGrants } from '../src/connectors/index.js';
+import { createMonitorLoop, createRedactor, createTracer } from '../src/observe/index.js';
+import { getVersionById, setPaused } from '../src/registry/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
 import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
@@ -328,6 +330,74 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     expect(readdirSync(kits.root).sort()).toEqual(['2027-01-04-ada-lovelace.md', 'template.md']);
     expect(slack.requests).toHaveLength(1);
   });
+
+  it('support triage: an hour of only card-security queries after a normal day raises the intent drift alert, mails the support lead and pauses production (fake clock)', async () => {
+    await deployTriage();
+    const rows = await readLabelledFile(classifierConfig.dataset, classifierConfig);
+    const cardSecurity = new Set(['lost_or_stolen_card', 'compromised_card']);
+    const everyday = rows.filter((r) => !cardSecurity.has(r.label));
+    const shifted = rows.filter((r) => cardSecurity.has(r.label));
+    // A fake clock ten minutes into an hour (so the shifted hour is whole whenever the test runs);
+    // the normal traffic is traced a day earlier on it.
+    const realStart = Date.now();
+    const offset = Math.floor(realStart / 3_600_000) * 3_600_000 + 10 * 60_000 - realStart;
+    let dayShift = -86_400_000;
+    const clock = () => new Date(Date.now() + offset + dayShift);
+    const tracer = createTracer({
+      db, redactor: createRedactor(shipped.observe.redaction), payloads: true, tickMs: 1_000, batch: 200, settleMs: 0, clock,
+      loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => expect.fail(`${m}: ${String(e)}`),
+    });
+    const paused: unknown[] = [];
+    const monitors = createMonitorLoop({
+      db, tickMs: 60_000, clock, onError: (m, e) => expect.fail(`${m}: ${String(e)}`),
+      connectors: createConnectorRuntime({ db, secretKey: testSecretKey, allowHosts: ['127.0.0.1'] }),
+      pauseStage: async (input) => { paused.push(input); await setPaused(db, input.workflowId, input.stage, true, input.actor, { reason: input.reason }); },
+    });
+    const settle = async () => {
+      for (let i = 0; i < 600; i++) {
+        const busy = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE status IN ('queued', 'running')`);
+        if (busy.rows[0]!.n === 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect.fail('runs did not settle');
+    };
+
+    // A normal day: 120 queries spread over the everyday intents.
+    const stride = Math.floor(everyday.length / 120);
+    for (let i = 0; i < 120; i++) await triage(`N-${i}`, everyday[i * stride]!.text);
+    await settle();
+    await tracer.drain();
+    expect((await monitors.pass()).opened.filter((o) => o.monitor_name === 'intent drift')).toEqual([]);
+
+    // Then an hour of only stolen or compromised cards: escalated to people, so none of them ends,
+    // yet each one's label counts as soon as it is classified.
+    dayShift = 0;
+    for (let i = 0; i < 60; i++) await triage(`S-${i}`, shifted[i * Math.floor(shifted.length / 60)]!.text);
+    await settle();
+    await tracer.drain();
+    const pass = await monitors.pass();
+    const [incident] = pass.opened.filter((o) => o.monitor_name === 'intent drift');
+    expect(incident, JSON.stringify(pass)).toBeDefined();
+    expect(incident!.summary).toMatch(/label PSI \d/);
+    expect(incident!.summary).toMatch(/lost_or_stolen_card|compromised_card/);
+    expect(incident!.value!).toBeGreaterThan(0.25);
+    expect(pass.paused).toEqual([{ workflowId: 'support-triage', stage: 'production' }]);
+    const deployment = await db.query<{ paused: boolean; pause_reason: string; paused_by: string }>(
+      `SELECT paused, pause_reason, paused_by FROM deployments WHERE workflow_id = 'support-triage' AND stage = 'production'`,
+    );
+    expect(deployment.rows[0]).toMatchObject({ paused: true, paused_by: 'monitor:file:support-triage:production:intent drift' });
+    expect(deployment.rows[0]!.pause_reason).toContain('Stop condition "intent drift" fired');
+    await expect(triage('S-late', shifted[0]!.text)).rejects.toMatchObject({ code: 'stage_paused' });
+    // The support lead was mailed through the workflow's own mail connector, under its grant.
+    const alert = mail.mails().find((m) => m.to.includes('support-lead@example.com'));
+    expect(alert?.subject).toBe('Keel: intent drift on support-triage (production paused)');
+    expect(alert?.text).toContain('label PSI');
+    // The rule keeps firing, but the incident in progress is the only one.
+    expect((await monitors.pass()).opened.filter((o) => o.monitor_name === 'intent drift')).toEqual([]);
+    const audit = await db.query<{ action: string; actor: string }>(`SELECT action, actor FROM audit_events WHERE action IN ('incident:opened', 'deployment:paused') ORDER BY id`);
+    expect(audit.rows).toContainEqual({ action: 'deployment:paused', actor: 'monitor:file:support-triage:production:intent drift' });
+    expect(audit.rows).toContainEqual({ action: 'incident:opened', actor: 'monitor:file:support-triage:production:intent drift' });
+  }, 180_000);
 
   it('registers the external workflow without steps or runs', async () => {
     const r = await deploy(db, example('invoice-matching'));

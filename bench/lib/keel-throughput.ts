@@ -4,7 +4,9 @@
 import { migrate, openPostgres, type Db } from '../../src/db/index.js';
 import { randomBytes } from 'node:crypto';
 import { startRun } from '../../src/engine/index.js';
-import { resolveDeployment } from '../../src/registry/index.js';
+import { getVersionById, resolveDeployment } from '../../src/registry/index.js';
+import { configSchema } from '../../src/config/index.js';
+import { createRedactor, createTracer, type Tracer } from '../../src/observe/index.js';
 import { spawnBenchChild } from './children.js';
 import { cpuWindow, type CpuUse } from './cpu.js';
 import { createPostgresDatabase, openBenchDatabase } from './databases.js';
@@ -38,6 +40,8 @@ export const cpuHeader = 'CPU % of a core: machine / postgres (this db) / worker
 
 export interface ThroughputPass {
   database: 'postgres' | 'pglite';
+  /** With the tracer running beside the workers: the spans stored once it caught up. */
+  spansStored?: number;
   runs: number;
   processes: number;
   concurrency: number;
@@ -104,13 +108,32 @@ async function walStats(db: Db): Promise<WalStats> {
   return r.rows[0]!;
 }
 
+/** The tracer as `keel serve` runs it (one-second ticks, two seconds' settling), in the bench process. */
+function benchTracer(db: Db): Tracer {
+  return createTracer({
+    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 1_000, batch: 200, settleMs: 2_000,
+    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => console.error(m, e),
+  });
+}
+
+/** Spans stored once the tracer has caught up with every run (a final pass with no settling, not timed). */
+async function tracedSpans(db: Db): Promise<number> {
+  const catchUp = createTracer({
+    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 1_000, batch: 1_000, settleMs: 0,
+    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => console.error(m, e),
+  });
+  await catchUp.drain();
+  const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans`);
+  return r.rows[0]!.n;
+}
+
 /** Worker pool size for a concurrency: graphile-worker's advice (concurrency + 2, at least 10), used for both. */
 export const poolFor = (concurrency: number) => Math.max(10, concurrency + 2);
 
 /**
  * One pass on a new PostgreSQL database (or on `url`, which must hold no runs yet; it is then kept).
  */
-export async function postgresPass(options: { runs: number; processes: number; concurrency: number; poolSize: number; profile?: boolean; url?: string }): Promise<ThroughputPass> {
+export async function postgresPass(options: { runs: number; processes: number; concurrency: number; poolSize: number; profile?: boolean; url?: string; tracer?: boolean }): Promise<ThroughputPass> {
   const created = options.url ? { url: options.url, drop: async () => {} } : await createPostgresDatabase();
   const db = await openPostgres({ url: created.url, poolSize: 16 });
   const children: ReturnType<typeof spawnBenchChild>[] = [];
@@ -127,11 +150,14 @@ export async function postgresPass(options: { runs: number; processes: number; c
     await Promise.all(children.map((c) => c.next('ready')));
     const wal0 = await walStats(db);
     const cpu = cpuWindow(Object.fromEntries(children.map((c, i) => [`w${i}`, c.pid])), created.url);
+    const tracer = options.tracer ? benchTracer(db) : undefined;
+    await tracer?.start();
     const t0 = performance.now();
     for (const c of children) c.send({ type: 'go' });
     await waitForIdle(db, 110_000, 20);
     const wallMs = performance.now() - t0;
     const used = await cpu.end();
+    await tracer?.stop();
     const wal1 = await walStats(db);
     for (const c of children) c.send({ type: 'stop' });
     const stopped = await Promise.all(children.map((c) => c.next('stopped')));
@@ -139,7 +165,9 @@ export async function postgresPass(options: { runs: number; processes: number; c
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // backends flush their table statistics about once a second
     const hot = await db.query<{ upd: number; hot: number }>(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables WHERE relname = 'runs'`);
     const statements = options.profile ? mergeStatements(stopped.map((s) => s.statements as StatementStats[])) : undefined;
+    const spansStored = tracer ? await tracedSpans(db) : undefined;
     return {
+      spansStored,
       database: 'postgres', runs: options.runs, processes: options.processes, concurrency: options.concurrency, poolSize: options.poolSize,
       enqueueRunsPerSec, runsPerSec: options.runs / (spanMs / 1000), wallRunsPerSec: options.runs / (wallMs / 1000), succeeded,
       cpu: passCpu(used),
@@ -158,7 +186,7 @@ export async function postgresPass(options: { runs: number; processes: number; c
   }
 }
 
-export async function pglitePass(options: { runs: number; concurrency: number }): Promise<ThroughputPass> {
+export async function pglitePass(options: { runs: number; concurrency: number; tracer?: boolean }): Promise<ThroughputPass> {
   const bench = await openBenchDatabase('pglite');
   const db = timeDb(bench.db);
   try {
@@ -170,16 +198,21 @@ export async function pglitePass(options: { runs: number; concurrency: number })
     const t0 = performance.now();
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
+    const tracer = options.tracer ? benchTracer(db) : undefined;
+    await tracer?.start();
     await engine.startWorkers();
     await waitForIdle(db, 110_000, 50);
     const wallMs = performance.now() - t0;
     clearInterval(ticker);
     const used = await cpu.end();
+    await tracer?.stop();
     await engine.stop();
     if (engine.errors.length) console.error('engine errors', engine.errors.slice(0, 3));
     const statements = db.report();
     const { succeeded, spanMs } = await drainStats(db);
+    const spansStored = tracer ? await tracedSpans(db) : undefined;
     return {
+      spansStored,
       database: 'pglite', runs: options.runs, processes: 1, concurrency: options.concurrency, poolSize: 1,
       enqueueRunsPerSec, runsPerSec: options.runs / (spanMs / 1000), wallRunsPerSec: options.runs / (wallMs / 1000), succeeded,
       cpu: { ...passCpu(used), workersPct: [used.benchPct] },

@@ -39,6 +39,8 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /connectors/new': dashboard,
   'GET /connectors/{id}': dashboard,
   'GET /access': dashboard,
+  'GET /incidents': dashboard,
+  'GET /traces/{traceId}': dashboard,
   'GET /assets/{file}': dashboard,
 
   'POST /api/auth/sign-in': { public: 'signing in' },
@@ -90,6 +92,23 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/workflows/{id}/flow': on('runs:read', { workflow: 'id' }),
   // What the workflow's email triggers read, skipped and failed on: run state, read like the flow.
   'GET /api/workflows/{id}/triggers': on('runs:read', { workflow: 'id' }),
+  // Metrics and traces are what runs did. /api/metrics names its workflow in the query, and a trace
+  // is found by its id alone, so both check the workflow in the handler (404 where the caller may not
+  // read its runs); /metrics (Prometheus, scraped with an API token) shows only those workflows.
+  'GET /api/metrics': on('runs:read', 'somewhere'),
+  'GET /api/workflows/{id}/traces': on('runs:read', { workflow: 'id' }),
+  'GET /api/traces/{traceId}': on('runs:read', 'somewhere'),
+  // A Keel run's trace: its id is derived from the run's, so the run's own rule applies.
+  'GET /api/runs/{id}/trace': on('runs:read', { run: 'id' }),
+  // Monitors are operations on a workflow, like pausing it: its owner, builders and admins change
+  // them and acknowledge incidents (the handlers check the workflow an incident or monitor is on).
+  'GET /api/workflows/{id}/monitors': on('workflows:read', { workflow: 'id' }),
+  'POST /api/workflows/{id}/monitors': on('deployments:write', { workflow: 'id' }),
+  'DELETE /api/monitors/{id}': on('deployments:write', 'somewhere'),
+  'GET /api/incidents': on('workflows:read', 'somewhere'),
+  'POST /api/incidents/{id}/acknowledge': on('deployments:write', 'somewhere'),
+  'GET /api/workflows/{id}/drift': on('runs:read', { workflow: 'id' }),
+  'GET /metrics': on('runs:read', 'somewhere'),
   'GET /api/events': on('workflows:read', 'somewhere'),
   'GET /api/reviews': on('reviews:read', 'somewhere'),
   'GET /api/reviews/{id}': on('reviews:read', { review: 'id' }),
@@ -132,6 +151,9 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   // Creating needs connectors:write (checked in the handler); changing one is also its owner's.
   'PUT /api/connectors/{id}': on('connectors:read', 'somewhere'),
   'PUT /api/connectors/{id}/secrets/{name}': on('connectors:read', 'somewhere'),
+  // The kill switch, like changing a connector: its owner or an admin (connectors:write), checked in the handler.
+  'POST /api/connectors/{id}/pause': on('connectors:read', 'somewhere'),
+  'POST /api/connectors/{id}/resume': on('connectors:read', 'somewhere'),
   'POST /api/workflows/{id}/grants': on('grants:request', { workflow: 'id' }),
   'POST /api/grants/{id}/decision': on('connectors:read', 'somewhere'),
   'DELETE /api/grants/{id}': on('connectors:read', 'somewhere'),

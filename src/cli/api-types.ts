@@ -128,6 +128,10 @@ export type ReviewMetrics = z.infer<typeof import('../review/index.js').reviewMe
 export type ReviewFigures = z.infer<typeof import('../review/index.js').reviewFiguresSchema>;
 export type BoundarySuggestion = z.infer<typeof import('../review/index.js').boundarySuggestionSchema>;
 
+/** A workflow's metrics from the rollups (GET /api/metrics). */
+export type Metrics = z.infer<typeof import('../observe/index.js').metricsSchema>;
+export type MetricFigures = z.infer<typeof import('../observe/index.js').metricFiguresSchema>;
+
 /** A workflow's labelled cases (POST /api/reviews/{id}/dataset-case, GET .../datasets/{dataset}/cases). */
 export type DatasetCase = z.infer<typeof import('../evals/index.js').datasetCaseSchema>;
 export type AddedDatasetCase = z.infer<typeof import('../evals/index.js').addedCaseSchema>;
@@ -138,3 +142,7 @@ export type ConnectorDetail = z.infer<typeof connectorDetailSchema>;
 export type Grant = z.infer<typeof grantSchema>;
 export type GrantRequested = z.infer<typeof grantRequestedSchema>;
 export type AccessInventory = z.infer<typeof inventorySchema>;
+export type MonitorList = z.infer<typeof import('../observe/index.js').monitorListSchema>;
+export type Incident = z.infer<typeof import('../observe/index.js').incidentSchema>;
+export type IncidentList = z.infer<typeof import('../observe/index.js').incidentListSchema>;
+export type Drift = z.infer<typeof import('../observe/index.js').driftSchema>;

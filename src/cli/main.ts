@@ -16,12 +16,13 @@ import {
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { boundarySuggestCommand } from './commands/boundary.js';
 import { connectorsApplyCommand, connectorsSecretCommand } from './commands/connector-config.js';
-import { connectorsCommand, connectorsShowCommand } from './commands/connectors.js';
+import { connectorsCommand, connectorsPauseCommand, connectorsResumeCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
-import { metricsReviewsCommand } from './commands/metrics.js';
+import { metricsCommand, metricsReviewsCommand } from './commands/metrics.js';
+import { driftCommand, incidentAckCommand, incidentsCommand, monitorsCommand } from './commands/monitors.js';
 import { modelsEvalCommand, modelsListCommand, modelsTrainCommand } from './commands/models.js';
 import { promptsDiffCommand, promptsLabelCommand, promptsListCommand, promptsShowCommand } from './commands/prompts.js';
 import { reviewListCommand, reviewNextCommand, reviewShowCommand } from './commands/review.js';
@@ -51,7 +52,7 @@ export const commands: readonly CommandSpec[] = [
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewNextCommand, reviewClaimCommand, reviewReleaseCommand,
   reviewApproveCommand, reviewEditCommand, reviewRejectCommand, reviewEscalateCommand, reviewCommentCommand, reviewBulkApproveCommand,
-  metricsReviewsCommand, boundarySuggestCommand, datasetsAddFromReviewCommand, datasetsCasesCommand,
+  metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand, datasetsAddFromReviewCommand, datasetsCasesCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,
@@ -61,7 +62,7 @@ export const commands: readonly CommandSpec[] = [
   whoamiCommand,
   promptsListCommand, promptsShowCommand, promptsDiffCommand, promptsLabelCommand,
   modelsListCommand, modelsTrainCommand, modelsEvalCommand,
-  connectorsCommand, connectorsShowCommand, connectorsApplyCommand, connectorsSecretCommand,
+  connectorsCommand, connectorsShowCommand, connectorsApplyCommand, connectorsSecretCommand, connectorsPauseCommand, connectorsResumeCommand,
   accessInventoryCommand, accessGrantsCommand, accessRequestCommand, accessApproveCommand, accessRejectCommand, accessRevokeCommand,
 ];
 

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KeelError } from '../errors.js';
+import { withOtelEnv } from './otel-env.js';
 import { configSchema, type Config } from './schema.js';
 
 export interface LoadConfigInput {
@@ -15,13 +16,15 @@ export interface LoadConfigInput {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /**
- * Reads configuration once: flags > KEEL_* environment > keel.yaml > defaults, validated with zod.
+ * Reads configuration once: flags > KEEL_* (and the standard OTEL_*) environment > keel.yaml >
+ * defaults, validated with zod.
  * The result is frozen and passed down; nothing else reads process.env.
  */
 export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   const env = input.env ?? {};
   const fromFile = readConfigFile(input.file ?? env.KEEL_CONFIG ?? 'keel.yaml', input.fileRequired ?? env.KEEL_CONFIG !== undefined);
-  const merged = deepMerge(deepMerge(fromFile, fromEnv(env)), input.flags ?? {});
+  // The standard OTEL_* variables rank with the environment: over keel.yaml, under flags.
+  const merged = deepMerge(withOtelEnv(deepMerge(fromFile, fromEnv(env)), env), input.flags ?? {});
   const parsed = configSchema.safeParse(withDeliverySecrets(withModelsFromEnv(merged, env), env));
   if (!parsed.success) {
     throw new KeelError('invalid_input', 'The configuration is invalid.', {

@@ -52,7 +52,9 @@ export const observeSection = z
       .default({ tickMs: 1_000, batch: 200 }),
     retention: z
       .object({
-        spanDays: z.number().min(0.01).default(30).describe('Spans (and the payloads they hold) older than this are deleted; rollups and audit stay.'),
+        spanDays: z.number().min(0.01).default(30).describe('Spans (and the payloads they hold) older than this are deleted; rollups, incidents and audit stay.'),
+        runPayloadDays: z.number().min(0.01).optional()
+          .describe('Also clear the inputs, outputs and step results of runs that ended longer ago than this (the run, its status, reviews and audit stay). Unset: kept.'),
         sweepMs: z.number().int().min(1_000).default(3_600_000),
       })
       .strict()

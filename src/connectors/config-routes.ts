@@ -33,8 +33,8 @@ const connectorBody = z.object({
 
 const secretBody = z.object({ value: z.string().min(1).max(65_536) }).strict();
 
-/** Changing a connector is its owner's or an admin's (connectors:write everywhere) once it exists. */
-function requireOwnerOrAdmin(c: Context<ApiEnv>, connector: ConnectorRow, what: string): void {
+/** Changing a connector is its owner's or an admin's (connectors:write everywhere) once it exists; so is pausing it. */
+export function requireOwnerOrAdmin(c: Context<ApiEnv>, connector: ConnectorRow, what: string): void {
   const access = c.get('access');
   if (access.can('connectors:write') || isConnectorOwner(connector, access.actor)) return;
   throw new KeelError('permission_denied', `Only ${connector.owner} (the owner of connector ${connector.id}) or an admin may ${what}.`, { hint: `Ask ${connector.owner}.` });

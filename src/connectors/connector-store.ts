@@ -19,6 +19,11 @@ export interface ConnectorRow {
   created_by: string;
   created_at: string;
   updated_at: string;
+  /** The kill switch (connector-pause.ts): while set, every action call through it is refused. Not part of its settings. */
+  paused: boolean;
+  paused_at: string | null;
+  paused_by: string | null;
+  pause_reason: string | null;
 }
 
 export interface ConnectorDefinition {
@@ -32,7 +37,8 @@ export interface ConnectorDefinition {
   rotationDays?: number;
 }
 
-const columns = 'id, kind, title, owner, credential_owner, config, allow_hosts, rotation_days, source, created_by, created_at, updated_at';
+const columns = `id, kind, title, owner, credential_owner, config, allow_hosts, rotation_days, source, created_by, created_at, updated_at,
+  paused, paused_at, paused_by, pause_reason`;
 const idPattern = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 
 /** A connector keeps its kind: its grants were given for that kind's scopes. */

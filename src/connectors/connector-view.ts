@@ -38,6 +38,11 @@ export interface ConnectorView {
   source: 'file' | 'api';
   created_at: string;
   updated_at: string;
+  /** The kill switch: while paused every call through it is refused and runs wait at its actions. */
+  paused: boolean;
+  paused_at: string | null;
+  paused_by: string | null;
+  pause_reason: string | null;
   actions: ActionView[];
   secrets: SecretView[];
 }
@@ -77,6 +82,7 @@ export async function connectorViews(db: Queryable, connectors: ConnectorRow[], 
       id: c.id, kind: c.kind, kind_description: kinds.get(c.kind)?.description ?? null, title: c.title, owner: c.owner,
       credential_owner: c.credential_owner, config: c.config, config_valid: configValid, allow_hosts: c.allow_hosts,
       rotation_days: c.rotation_days, source: c.source, created_at: c.created_at, updated_at: c.updated_at,
+      paused: c.paused, paused_at: c.paused_at, paused_by: c.paused_by, pause_reason: c.pause_reason,
       actions, secrets: byConnector.get(c.id) ?? [],
     };
   });

@@ -83,12 +83,12 @@ function pinnedLookup(addresses: LookupAddress[]): LookupFunction {
   };
 }
 
-/** Reads the body as text, refusing (and cutting the connection) once it passes the cap. */
+/** Reads the body, refusing (and cutting the connection) once it passes the cap. */
 /** `declaredCap` is Infinity for HEAD, whose content-length describes a body that never comes. */
-export function readBody(res: IncomingMessage, url: URL, declaredCap: number, maxBytes: number, signal: AbortSignal): Promise<string> {
+export function readBody(res: IncomingMessage, url: URL, declaredCap: number, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   const tooLarge = (): KeelError =>
     new KeelError('action_failed', `response from ${url.host} is larger than ${maxBytes} bytes`, { retriable: false, details: { maxResponseBytes: maxBytes } });
-  return new Promise<string>((resolvePromise, reject) => {
+  return new Promise<Buffer>((resolvePromise, reject) => {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > declaredCap) {
       res.destroy();
@@ -115,7 +115,7 @@ export function readBody(res: IncomingMessage, url: URL, declaredCap: number, ma
     });
     res.on('end', () => {
       finish();
-      resolvePromise(Buffer.concat(chunks).toString('utf8'));
+      resolvePromise(Buffer.concat(chunks));
     });
     res.on('error', (error) => {
       finish();

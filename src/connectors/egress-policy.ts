@@ -79,6 +79,11 @@ export interface EgressPolicy {
   refusedName(hostname: string): string | undefined;
   /** Why this address may not be connected to, or undefined when it may. */
   refusedAddress(address: string): string | undefined;
+  /**
+   * Why this address stays refused even for an allow-listed host name: a cloud metadata address
+   * that no allow-list address or block names. Undefined otherwise.
+   */
+  refusedMetadata(address: string): string | undefined;
 }
 
 /**
@@ -107,6 +112,14 @@ export function createEgressPolicy(options: EgressPolicyOptions = {}): EgressPol
       if (!bytes) return 'not an IP address';
       if (cidrs.some((c) => inCidr(bytes, c) || inCidr(unmapped(bytes), c))) return undefined;
       return classify(bytes);
+    },
+    refusedMetadata(address) {
+      if (allowPrivate) return undefined;
+      const bytes = parseIp(address);
+      if (!bytes) return 'not an IP address';
+      if (cidrs.some((c) => inCidr(bytes, c) || inCidr(unmapped(bytes), c))) return undefined;
+      const reason = classify(bytes);
+      return reason?.endsWith('cloud metadata address') ? reason : undefined;
     },
   };
 }

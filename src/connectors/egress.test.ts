@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { watchLoopback } from '../../test/support/loopback-watch.js';
 import { KeelError } from '../errors.js';
 import { createEgressClient, type EgressClientOptions } from './egress.js';
+import { createEgressPolicy } from './egress-policy.js';
 
 // Every test talks to loopback servers only. Refusal tests also count client sockets created
 // (Node publishes each new one on 'net.client.socket') to prove refusal happens before any socket.
@@ -156,6 +157,24 @@ describe('egress allow-list', () => {
     const egress = client({ allowHosts: [`127.0.0.1:${server.port}`] });
     expect((await egress.request({ url: server.origin })).status).toBe(200);
     expect((await failure(egress.request({ url: `http://127.0.0.1:${server.port + 1}/` }))).code).toBe('egress_refused');
+  });
+
+  it('keeps refusing the cloud metadata address behind an allow-listed name or host:port, before any socket opens', async () => {
+    const toMetadata = () => Promise.resolve(['169.254.169.254']);
+    for (const [allow, url] of [
+      ['collector.example.test', 'http://collector.example.test:4318/v1/traces'],
+      ['collector.example.test:4318', 'http://collector.example.test:4318/v1/traces'],
+      ['169.254.169.254:80', 'http://169.254.169.254/latest/meta-data/'],
+      ['[::ffff:a9fe:a9fe]:80', 'http://[::ffff:a9fe:a9fe]/latest/meta-data/'],
+    ] as const) {
+      const error = await failure(client({ allowHosts: [allow], resolve: toMetadata }).request({ url, method: 'POST', body: 'x' }));
+      expect(error.code).toBe('egress_refused');
+      expect(error.message).toContain('cloud metadata address');
+    }
+    expect(sockets()).toBe(0);
+    // An entry naming the address itself is an explicit decision, and opens it.
+    const opened = createEgressPolicy({ allowHosts: ['169.254.169.254'] });
+    expect(opened.refusedMetadata('169.254.169.254')).toBeUndefined();
   });
 
   it('connects to exactly the address the resolver returned (pinned lookup)', async () => {

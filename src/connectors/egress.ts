@@ -46,6 +46,8 @@ export interface EgressResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The same body as bytes, for binary answers (an OTLP/protobuf response) that text would mangle. */
+  bytes: Uint8Array;
   /** The URL that answered, after redirects. */
   url: string;
 }
@@ -96,8 +98,8 @@ export function createEgressClient(options: EgressClientOptions = {}): EgressCli
       const location = res.headers.location;
       if (!redirectStatuses.has(res.statusCode ?? 0) || location === undefined) {
         const declaredCap = method === 'HEAD' ? Infinity : maxResponseBytes;
-        const text = await readBody(res, url, declaredCap, maxResponseBytes, signal);
-        return { status: res.statusCode ?? 0, headers: flattenHeaders(res), body: text, url: url.href };
+        const bytes = await readBody(res, url, declaredCap, maxResponseBytes, signal);
+        return { status: res.statusCode ?? 0, headers: flattenHeaders(res), body: bytes.toString('utf8'), bytes, url: url.href };
       }
       res.resume(); // a redirect's own body is of no interest; drain it so the socket closes
       if (hop >= maxRedirects) {
@@ -138,6 +140,7 @@ export function createEgressClient(options: EgressClientOptions = {}): EgressCli
       if (addresses.length === 0) throw new KeelError('action_failed', `${host} resolved to no address`, { retriable: true });
     }
     if (!allowedHost) checkAll(policy, url, host, addresses);
+    else checkMetadata(policy, url, host, addresses);
     return addresses.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
   }
 
@@ -150,6 +153,19 @@ function checkAll(policy: EgressPolicy, url: URL, host: string, addresses: strin
     if (reason === undefined) continue;
     const what = address === host ? `${host} is a ${reason}` : `${host} resolves to ${address}, a ${reason}`;
     throw refused(url, what);
+  }
+}
+
+/**
+ * An allow-listed name opens the private network, not the cloud metadata service: a name that
+ * resolves there (a rebinding DNS answer, a typo) is still refused. Only an allow-list entry naming
+ * the address itself opens it.
+ */
+function checkMetadata(policy: EgressPolicy, url: URL, host: string, addresses: string[]): void {
+  for (const address of addresses) {
+    const reason = policy.refusedMetadata(address);
+    if (reason === undefined) continue;
+    throw refused(url, address === host ? `${host} is a ${reason}` : `${host} resolves to ${address}, a ${reason}`);
   }
 }
 

@@ -13,6 +13,7 @@ export type { SecretKey, PutSecretInput, PutSecretResult, SecretMeta } from './s
 export { connectorKinds } from './kinds/index.js';
 export type { ConnectorKind, ConnectorAction, ConnectorContext, DeliveryClass } from './kinds/index.js';
 export { saveConnector, getConnector, findConnector, listConnectors, type ConnectorRow, type ConnectorDefinition } from './connector-store.js';
+export { setConnectorPaused, refuseWhenConnectorPaused, type ConnectorPauseOptions } from './connector-pause.js';
 export { requestGrant, decideGrant, revokeGrant, getGrant, listGrants, checkGrant, type GrantRow, type GrantStatus } from './grants.js';
 export { createConnectorRuntime, invokeAction, prepareAction, renderAction, resolveAction, type ActionInvocation, type ActionResult, type ConnectorRuntimeDeps, type PreparedAction } from './runtime.js';
 export { loadConnectorFiles, parseConnectorFile, connectorSecretEnvPrefix, type ConnectorFileGrants } from './connector-file.js';

@@ -25,6 +25,8 @@ export const connectorSchema = z.object({
   config: z.record(z.string(), z.unknown()).describe('As stored: secret *names*, never values'),
   config_valid: z.boolean(), allow_hosts: z.array(z.string()), rotation_days: z.number().int().nullable(),
   source: z.enum(['file', 'api']), created_at: isoDate, updated_at: isoDate,
+  paused: z.boolean().describe('The kill switch: every action call through it is refused and runs wait at its actions until it is resumed'),
+  paused_at: isoDate.nullable(), paused_by: z.string().nullable(), pause_reason: z.string().nullable(),
   actions: z.array(connectorActionSchema), secrets: z.array(secretMetaSchema).describe('Metadata only'),
 }).openapi('Connector');
 
@@ -66,6 +68,10 @@ export const inventorySchema = z.object({
 export const requestBody = z.object({
   connector: z.string().min(1), scope: z.string().min(1).describe('A scope of one of the connector\'s actions, e.g. email:send'),
   reason: z.string().max(2000).optional(),
+});
+
+export const pauseBody = z.object({
+  reason: z.string().max(2000).optional().describe('Why; recorded on the connector and in the audit log, and told to every refused caller'),
 });
 
 export const decisionBody = z.object({

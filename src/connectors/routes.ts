@@ -11,6 +11,7 @@ import { connectorViews, isConnectorOwner, scopesOfKind } from './connector-view
 import { decideGrant, getGrant, listGrants, requestGrant, revokeGrant, type GrantRow } from './grants.js';
 import { accessInventory, inventoryMarkdown } from './inventory.js';
 import { registerConnectorConfigRoutes } from './config-routes.js';
+import { registerConnectorPauseRoutes } from './pause-routes.js';
 import { connectorKinds, type ConnectorKind } from './kinds/index.js';
 import type { SecretKey } from './secrets/index.js';
 import {
@@ -65,6 +66,7 @@ export function registerConnectorRoutes(app: ApiApp, deps: ConnectorRouteDeps): 
   const now = deps.now ?? (() => new Date());
   const idParam = z.object({ id: z.string() });
   registerConnectorConfigRoutes(app, { db, kinds, secretKey: deps.secretKey, now });
+  registerConnectorPauseRoutes(app, { db, kinds, now });
 
   app.openapi(createRoute({
     method: 'get', path: '/api/connectors', tags: ['connectors'], summary: 'Every connector: owner, actions with scope and delivery class, secrets\' metadata',

@@ -5,6 +5,7 @@
 // hold its secrets.
 import type { Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
+import { refuseWhenConnectorPaused } from './connector-pause.js';
 import { getConnector, type ConnectorRow } from './connector-store.js';
 import { createEgressClient, type EgressClient } from './egress.js';
 import { checkGrant } from './grants.js';
@@ -76,8 +77,12 @@ export interface ResolvedAction {
 
 /** Finds a connector's action and its delivery class (also what deploy-time checks and the dashboard show). */
 export async function resolveAction(deps: Pick<ConnectorRuntimeDeps, 'db' | 'kinds'>, connectorId: string, actionName: string): Promise<ResolvedAction> {
-  const connector = await getConnector(deps.db, connectorId);
-  const kind = deps.kinds.get(connector.kind);
+  return actionOf(deps.kinds, await getConnector(deps.db, connectorId), actionName);
+}
+
+function actionOf(kinds: ConnectorRuntimeDeps['kinds'], connector: ConnectorRow, actionName: string): ResolvedAction {
+  const connectorId = connector.id;
+  const kind = kinds.get(connector.kind);
   if (!kind) throw new KeelError('misconfigured', `Connector ${connectorId} is of kind ${connector.kind}, which this Keel does not know.`, { retriable: false });
   const action = kind.actions[actionName];
   if (!action) {
@@ -107,13 +112,17 @@ export interface PreparedAction {
 }
 
 /**
- * Everything before the call: the action and its input, then the workflow's grant (checked in
- * sandbox too: a sandbox run proves the workflow will have the access it needs in production).
- * The engine records the effect as started between this and perform(), so a crash in between is
- * judged by the delivery class.
+ * Everything before the call: the connector's kill switch, the action and its input, then the
+ * workflow's grant (checked in sandbox too: a sandbox run proves the workflow will have the access
+ * it needs in production). A paused connector refuses at once, before anything else and in sandbox
+ * too: the kill switch means nothing goes through it, not even a recorded would-have-sent. The
+ * engine records the effect as started between this and perform(), so a crash in between is judged
+ * by the delivery class.
  */
 export async function prepareAction(deps: ConnectorRuntimeDeps, call: ActionInvocation): Promise<PreparedAction> {
-  const { connector, action, config, delivery } = await resolveAction(deps, call.connectorId, call.action);
+  const found = await getConnector(deps.db, call.connectorId);
+  refuseWhenConnectorPaused(found);
+  const { connector, action, config, delivery } = actionOf(deps.kinds, found, call.action);
   const input = parseInput(action, call.connectorId, call.action, call.input);
   await checkGrant(deps.db, { workflowId: call.workflowId, connectorId: call.connectorId, scope: action.scope, runId: call.runId, stepId: call.stepId, actor: call.actor });
   const scope = action.scope;

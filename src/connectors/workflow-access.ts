@@ -17,8 +17,6 @@ type Kinds = ReadonlyMap<string, ConnectorKind<unknown>>;
 
 /** Every problem with the file's connectors, actions and access list; an empty list when sound. */
 export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: WorkflowSpec): Promise<FieldProblem[]> {
-  // External workflows run elsewhere: their `access` documents what they reach, Keel grants nothing.
-  if (spec.kind !== 'managed') return [];
   const connectors = new Map((await listConnectors(db)).map((c) => [c.id, c]));
   const missing = (id: string) => ({
     message: `no connector named "${id}"`,
@@ -26,26 +24,34 @@ export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: 
   });
   const listed = new Map(spec.access.map((a) => [a.connector, new Set(a.scopes)]));
   const problems: FieldProblem[] = [];
-
-  for (const [index, step] of spec.steps.entries()) {
-    if (step.kind !== 'action') continue;
-    const at = `steps[${index}]`;
-    if (!connectors.has(step.connector)) {
-      problems.push({ path: `${at}.connector`, ...missing(step.connector) });
-      continue;
+  const checkCall = async (at: string, connectorId: string, actionName: string, delivery?: string) => {
+    if (!connectors.has(connectorId)) {
+      problems.push({ path: `${at}.connector`, ...missing(connectorId) });
+      return;
     }
     try {
-      const { action, delivery } = await resolveAction({ db, kinds }, step.connector, step.action);
-      if (delivery !== step.delivery) {
-        problems.push({ path: `${at}.delivery`, message: `${step.connector}.${step.action} is ${delivery}, not ${step.delivery}`, hint: `write delivery: ${delivery}, so recovery after a crash follows the action's real class` });
+      const resolved = await resolveAction({ db, kinds }, connectorId, actionName);
+      if (delivery !== undefined && resolved.delivery !== delivery) {
+        problems.push({ path: `${at}.delivery`, message: `${connectorId}.${actionName} is ${resolved.delivery}, not ${delivery}`, hint: `write delivery: ${resolved.delivery}, so recovery after a crash follows the action's real class` });
       }
-      if (!listed.get(step.connector)?.has(action.scope)) {
-        problems.push({ path: at, message: `${step.connector}.${step.action} needs the scope ${action.scope}, which access does not list`, hint: `add { connector: ${step.connector}, scopes: [${action.scope}] } under access` });
+      if (!listed.get(connectorId)?.has(resolved.action.scope)) {
+        problems.push({ path: at, message: `${connectorId}.${actionName} needs the scope ${resolved.action.scope}, which access does not list`, hint: `add { connector: ${connectorId}, scopes: [${resolved.action.scope}] } under access` });
       }
     } catch (error) {
       if (!(error instanceof KeelError)) throw error;
       problems.push({ path: `${at}.action`, message: error.message, hint: error.hint });
     }
+  };
+
+  // Monitors alert through connectors under the workflow's grants, external workflows' too.
+  for (const [m, monitor] of (spec.runbook?.monitors ?? []).entries()) {
+    for (const [n, notify] of monitor.notify.entries()) await checkCall(`runbook.monitors[${m}].notify[${n}]`, notify.connector, notify.action);
+  }
+  // External workflows run elsewhere: the rest of their `access` documents what they reach.
+  if (spec.kind !== 'managed') return problems;
+
+  for (const [index, step] of spec.steps.entries()) {
+    if (step.kind === 'action') await checkCall(`steps[${index}]`, step.connector, step.action, step.delivery);
   }
 
   for (const [index, trigger] of spec.triggers.entries()) {
@@ -97,15 +103,29 @@ export async function checkWorkflowAccess(db: Queryable, kinds: Kinds, spec: Wor
   });
 }
 
+/** The connector scopes a file's monitors alert through, as `connector\nscope`. */
+async function notifyScopes(db: Queryable, kinds: Kinds, spec: WorkflowSpec): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const monitor of spec.runbook?.monitors ?? []) {
+    for (const notify of monitor.notify) {
+      const { action } = await resolveAction({ db, kinds }, notify.connector, notify.action);
+      out.add(`${notify.connector}\n${action.scope}`);
+    }
+  }
+  return out;
+}
+
 /**
  * Asks for every listed scope that has no live grant yet (asking again answers the live request),
  * so the connector's owner finds the request waiting when the file is deployed.
  */
-export async function requestListedGrants(db: Queryable, spec: WorkflowSpec, actor: string): Promise<GrantRow[]> {
-  if (spec.kind !== 'managed') return [];
+export async function requestListedGrants(db: Queryable, kinds: Kinds, spec: WorkflowSpec, actor: string): Promise<GrantRow[]> {
+  // An external workflow is granted only what its monitors' alerts send through.
+  const alerting = spec.kind === 'managed' ? null : await notifyScopes(db, kinds, spec);
   const created: GrantRow[] = [];
   for (const entry of spec.access) {
     for (const scope of entry.scopes) {
+      if (alerting && !alerting.has(`${entry.connector}\n${scope}`)) continue;
       const { grant, created: isNew } = await requestGrant(db, {
         workflowId: spec.id, connectorId: entry.connector, scope, actor, reason: 'listed under access in the workflow file',
       });

@@ -8,7 +8,7 @@ import { openReconcileTask } from './reconcile.js';
 import { retryDelay } from './retry.js';
 import type { StepHandler, StepHandlers, StepOutcome, StepRun } from './steps/index.js';
 import { terminalStatusFor } from './terminal.js';
-import { completeStep, endRun, interruptAttempt, scheduleRetry, type AttemptFacts, type Lease } from './transitions.js';
+import { completeStep, endRun, holdForConnector, interruptAttempt, scheduleRetry, type AttemptFacts, type Lease } from './transitions.js';
 import type { AttemptRow, RunRow, StepScope } from './types.js';
 
 export interface ExecutorDeps {
@@ -186,6 +186,11 @@ async function recordFailure(
 ): Promise<void> {
   if (error.code === 'fenced') return;
   const stored = serializeError(error);
+  // The kill switch: neither a retry nor a failure, the run waits at this step for the resume.
+  if (error.code === 'connector_paused' && step.kind === 'action') {
+    await holdForConnector(deps.db, lease, attempt, stored, step.connector);
+    return;
+  }
   if (error.retriable && attempt.attempt < step.retry.max_attempts) {
     await scheduleRetry(deps.db, lease, attempt, stored, retryDelay(step.retry, attempt.attempt, error.retryAfterMs));
     return;

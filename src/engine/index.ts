@@ -8,3 +8,4 @@ export { runStatuses, terminalStatuses, triggerKinds, type RunRow, type RunStatu
 export type { MailPoller } from './mail-poller.js';
 export { registerEngineRoutes, runSchema, attemptSchema, runDetailSchema, createdSchema as runAcceptedSchema, type EngineRouteDeps } from './routes.js';
 export { registerTriggerRoutes, emailTriggerStateSchema, triggerStatesSchema } from './trigger-routes.js';
+export { evaluateJsonata } from './expressions.js';

@@ -33,11 +33,15 @@ export async function renewLease(db: Queryable, runId: string, token: string, le
   return r.rowCount > 0;
 }
 
-/** The earliest moment a queued run becomes ready, so an idle worker knows when to look again. */
+/**
+ * The earliest moment a queued run becomes ready, so an idle worker knows when to look again. Runs
+ * held by a pause (available at 'infinity') never become ready by themselves: their resume wakes
+ * the workers.
+ */
 export async function nextReadyAt(db: Queryable): Promise<Date | null> {
   const r = await db.query<{ at: Date | null }>(
     `SELECT least(
-       (SELECT min(available_at) FROM runs WHERE status = 'queued'),
+       (SELECT min(available_at) FROM runs WHERE status = 'queued' AND available_at < 'infinity'),
        (SELECT min(lease_expires_at) FROM runs WHERE status = 'running')) AS at`,
   );
   return r.rows[0]?.at ?? null;

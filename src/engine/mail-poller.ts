@@ -171,14 +171,16 @@ export function createMailPoller(db: Db, options: MailPollerOptions): MailPoller
 /**
  * Takes the due triggers of running (not paused) deployments and moves each one's next read on by
  * its interval before reading, so another poller does not read the same mailbox meanwhile. A paused
- * stage's triggers stay due: its mail waits in the mailbox and runs after the resume.
+ * stage's triggers stay due, whatever its on_pause.triggers says (the mailbox already queues the
+ * mail), and so do those whose connector is paused (the kill switch: nothing is read through it):
+ * the mail waits in the mailbox and runs after the resume.
  */
 async function claimDue(db: Db, now: Date): Promise<TriggerRow[]> {
   return db.transaction(async (tx) => {
     const due = await tx.query<TriggerRow>(
       `SELECT ${columns} FROM mail_triggers m
         JOIN deployments d ON d.workflow_id = m.workflow_id AND d.stage = m.stage
-       WHERE m.next_poll_at <= $1 AND NOT d.paused
+       WHERE m.next_poll_at <= $1 AND NOT d.paused AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.id = m.connector_id AND c.paused)
        ORDER BY m.next_poll_at LIMIT ${batchSize} FOR UPDATE OF m SKIP LOCKED`, [now],
     );
     for (const t of due.rows) {

@@ -13,7 +13,9 @@ const storedError = z.object({ code: z.string(), message: z.string(), hint: z.st
 
 export const runSchema = z.object({
   id: z.string(), workflow_id: z.string(), version_id: z.string(), stage: stageSchema, status: z.enum(runStatuses),
-  wait_reason: z.string().nullable(), trigger_kind: z.enum(triggerKinds), input: z.unknown(),
+  wait_reason: z.string().nullable().describe('Why a queued or waiting run waits: retry, review, outcome_unknown, or paused (held by a pause)'),
+  held_by: z.string().nullable().describe('What holds a paused run: stage (its stage is paused) or connector:<id> (the kill switch); the resume releases it'),
+  trigger_kind: z.enum(triggerKinds), input: z.unknown(),
   state: z.record(z.string(), z.unknown()), current_step: z.string().nullable(), output: z.unknown(), error: storedError.nullable(),
   claims: z.number().int(), created_at: z.string(), updated_at: z.string(), started_at: z.string().nullable(), finished_at: z.string().nullable(),
 }).openapi('Run');
@@ -53,7 +55,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
       params: z.object({ id: z.string() }),
       body: { content: { 'application/json': { schema: z.object({ input: z.unknown(), stage: stageSchema.default('production'), idempotency_key: z.string().min(1).optional() }) } }, required: true },
     },
-    responses: { 202: jsonBody(createdSchema, 'Accepted'), ...problems(400, 404, 409, 422) },
+    responses: { 202: jsonBody(createdSchema, 'Accepted (held until the resume when the stage is paused and queues triggers)'), ...problems(400, 404, 409, 422, 503) },
   }), async (c) => {
     const body = c.req.valid('json');
     const { run, deduplicated } = await startRun(db, {
@@ -69,7 +71,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
       query: z.object({
         workflow: z.string().optional(), status: z.enum(runStatuses).optional(), stage: stageSchema.optional(),
         version: z.coerce.number().int().min(1).optional().describe('Only runs of this version number; needs workflow'),
-        reason: z.string().min(1).max(200).optional().describe('Runs waiting for this reason (review, retry, outcome_unknown) or stopped with this error code'),
+        reason: z.string().min(1).max(200).optional().describe('Runs waiting for this reason (review, retry, outcome_unknown, paused) or stopped with this error code'),
         since: timestamp.optional().describe('Runs created at or after this time'),
         until: timestamp.optional().describe('Runs created before this time'),
         before: z.string().optional().describe('Run id to page from'), limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -118,8 +120,8 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     },
     responses: {
       200: jsonBody(createdSchema, 'Already received: the first run is returned'),
-      202: jsonBody(createdSchema, 'Accepted: a run was created'),
-      ...problems(400, 401, 404, 409, 413, 422),
+      202: jsonBody(createdSchema, 'Accepted: a run was created (held until the resume when the stage is paused and queues triggers)'),
+      ...problems(400, 401, 404, 409, 413, 422, 503),
     },
   }), async (c) => {
     const headers: Record<string, string | undefined> = {};

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
-import type { Stage } from '../registry/index.js';
+import { lockStagePause, type Stage } from '../registry/index.js';
 import type { AttemptRow, RunRow, RunStatus, TriggerKind } from './types.js';
 
 /** The channel workers LISTEN on; a payload-less ping means "work may be ready". */
@@ -31,14 +31,33 @@ export interface CreatedRun {
 }
 
 /**
- * Inserts a queued run and wakes the workers in one statement (the NOTIFY is delivered at commit).
- * A dedupe key seen before returns the first run instead.
+ * Whether the run's stage holds its runs right now: paused, and its deployed version queues new
+ * triggers (`newRuns`) or keeps runs in flight waiting. Read only when paused (CASE), so a running
+ * stage never reads the version's definition here. `$w` and `$s` are the workflow and stage params.
+ */
+const stageHolds = (w: string, s: string, newRuns: boolean) =>
+  `coalesce((SELECT CASE WHEN d.paused THEN (
+     SELECT ${newRuns ? `coalesce(v.definition #>> '{on_pause,triggers}', 'refuse') = 'queue' OR ` : ''}coalesce(v.definition #>> '{on_pause,in_flight}', 'finish') = 'wait'
+     FROM workflow_versions v WHERE v.id = d.version_id) ELSE false END
+   FROM deployments d WHERE d.workflow_id = ${w} AND d.stage = ${s}), false)`;
+
+/**
+ * Inserts a queued run and wakes the workers (the NOTIFY is delivered at commit). A dedupe key seen
+ * before returns the first run instead. Call it inside a transaction: it first takes the stage's
+ * pause lock (shared), so whether the run starts held (its stage is paused and queues triggers, or
+ * holds runs in flight) is read after any pause that committed meanwhile (registry lockStagePause).
  */
 export async function insertRun(db: Queryable, run: NewRun): Promise<CreatedRun> {
+  await lockStagePause(db, run.workflowId, run.stage, 'shared');
   const inserted = await db.query<RunRow>(
-    `WITH created AS (
-       INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step, requested_by)
-       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8, $9)
+    `WITH hold AS (SELECT ${stageHolds('$2', '$4', true)} AS held),
+     created AS (
+       INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step, requested_by,
+         wait_reason, held_by, available_at)
+       SELECT $1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8, $9,
+         CASE WHEN hold.held THEN 'paused' END, CASE WHEN hold.held THEN 'stage' END,
+         CASE WHEN hold.held THEN 'infinity'::timestamptz ELSE now() END
+       FROM hold
        ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
        RETURNING *
      )
@@ -73,7 +92,7 @@ export interface RunFilter {
   stage?: Stage;
   /** Only runs of this version number (of `workflowId`, which it needs). */
   version?: number;
-  /** Runs waiting for this reason (`review`, `retry`, `outcome_unknown`) or stopped with this error code. */
+  /** Runs waiting for this reason (`review`, `retry`, `outcome_unknown`, `paused`) or stopped with this error code. */
   reason?: string;
   /** Runs created at or after this time. */
   since?: Date;
@@ -121,15 +140,26 @@ export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<R
 
 /**
  * Puts a run waiting for a person back in the queue (a review was decided, or an unknown outcome
- * was reconciled) and wakes the workers.
+ * was reconciled) and wakes the workers. While its stage is paused with `in_flight: wait` the run
+ * is held instead (it goes on after the resume): a decision never starts a run during that pause.
+ * Call it inside a transaction (it takes the stage's pause lock, like insertRun).
  */
 export async function wakeRun(tx: Queryable, runId: string): Promise<boolean> {
-  const r = await tx.query(
-    `UPDATE runs SET status = 'queued', wait_reason = NULL, available_at = now(), updated_at = now()
-     WHERE id = $1 AND status IN ('waiting', 'outcome_unknown')`,
-    [runId],
+  const found = await tx.query<{ workflow_id: string; stage: Stage; status: RunStatus }>(`SELECT workflow_id, stage, status FROM runs WHERE id = $1`, [runId]);
+  const run = found.rows[0];
+  // Only a waiting run is woken. The lock is not taken for a running one (a decision made before the
+  // run reached its step): its caller holds the run's row, which a pause holding runs may be waiting for.
+  if (!run || (run.status !== 'waiting' && run.status !== 'outcome_unknown')) return false;
+  await lockStagePause(tx, run.workflow_id, run.stage, 'shared');
+  const r = await tx.query<{ held: boolean }>(
+    `WITH hold AS (SELECT ${stageHolds('$2', '$3', false)} AS held)
+     UPDATE runs SET status = 'queued', updated_at = now(),
+       wait_reason = CASE WHEN hold.held THEN 'paused' END, held_by = CASE WHEN hold.held THEN 'stage' END,
+       available_at = CASE WHEN hold.held THEN 'infinity'::timestamptz ELSE now() END
+     FROM hold WHERE id = $1 AND status IN ('waiting', 'outcome_unknown') RETURNING hold.held`,
+    [runId, run.workflow_id, run.stage],
   );
-  if (r.rowCount > 0) await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
+  if (r.rowCount > 0 && !r.rows[0]!.held) await tx.query(`SELECT pg_notify('${runsChannel}', '')`);
   return r.rowCount > 0;
 }
 

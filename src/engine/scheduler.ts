@@ -48,6 +48,9 @@ export function createScheduler(db: Db, options: { tickMs: number; onError(messa
         const next = new Cron(s.cron, { paused: true, timezone: s.timezone ?? undefined }).nextRun(now);
         await tx.query(`UPDATE schedules SET next_fire_at = $4 WHERE workflow_id = $1 AND stage = $2 AND trigger_index = $3`,
           [s.workflow_id, s.stage, s.trigger_index, next ?? new Date('9999-12-31')]);
+        // A paused stage skips its ticks, whatever its on_pause.triggers says: a tick missed while
+        // paused is not replayed after the resume (the next tick fires as usual), so a long pause
+        // never releases a burst of stale ticks at once.
         if (s.paused) continue;
         const version = await getVersionById(tx, s.version_id);
         try {

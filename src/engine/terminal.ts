@@ -2,7 +2,8 @@ import type { ErrorCode } from '../errors.js';
 
 /**
  * The one place a failed step's error decides the run's end state. Exhaustive: a new error code
- * does not compile until someone decides what it does to a run.
+ * does not compile until someone decides what it does to a run. (`connector_paused` never ends a
+ * run: the executor holds an action step it refuses; it is listed so the switch stays exhaustive.)
  */
 export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown' {
   switch (code) {
@@ -23,6 +24,7 @@ export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown'
     case 'csrf_rejected':
     case 'signature_invalid':
     case 'stage_paused':
+    case 'connector_paused':
     case 'not_deployed':
     case 'fenced':
     case 'step_timeout':

@@ -1,7 +1,7 @@
 // Every write a worker makes about a run goes through here, and every one is fenced: a single
 // statement whose first part updates the run only if the caller's lease token still matches, and
 // whose attempt write happens only if that update did. A worker that lost its lease writes nothing.
-import type { Queryable } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { KeelError, type StoredError } from '../errors.js';
 import type { AttemptRow, RunStatus } from './types.js';
 
@@ -106,6 +106,27 @@ export async function endRun(
   };
   const attemptStatus = status === 'rejected' || status === 'canceled' ? 'succeeded' : status === 'outcome_unknown' ? 'interrupted' : 'failed';
   await fencedWrite(db, lease, runSet, a, attemptStatus, { ...detail, finished: true });
+}
+
+/**
+ * The step's connector is paused (the kill switch): the run waits at this step, held, until the
+ * connector's resume releases it; the attempt is recorded as failed with the refusal, so the trace
+ * shows why the run stopped there. The hold gives the claim back (a pause is no crash). The
+ * connector row is read under a share lock: a resume committing meanwhile either waits for this
+ * hold and releases it, or is seen here, and then the run is simply queued again.
+ */
+export async function holdForConnector(db: Db, lease: Lease, a: AttemptFacts, error: StoredError, connectorId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const c = await tx.query<{ paused: boolean }>(`SELECT paused FROM connectors WHERE id = $1 FOR SHARE`, [connectorId]);
+    const held = c.rows[0]?.paused === true;
+    const runSet: RunSet = (p) => {
+      const back = `status = 'queued', claims = greatest(claims - 1, 0), ${releaseLease}`;
+      return held
+        ? `${back}, wait_reason = 'paused', held_by = ${p.add(`connector:${connectorId}`)}, available_at = 'infinity'`
+        : `${back}, wait_reason = 'retry', available_at = now()`;
+    };
+    await fencedWrite(tx, lease, runSet, a, 'failed', { error, finished: true });
+  });
 }
 
 /** The run waits for a person (a review); the lease is released and the attempt stays open. */

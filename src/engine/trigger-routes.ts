@@ -25,6 +25,7 @@ export const emailTriggerStateSchema = z.object({
   every: z.string().describe('How often the mailbox is read, as a duration (30s, 1m)'),
   start: z.enum(['new', 'all']).describe('Where the trigger started reading: new mail only, or the whole mailbox'),
   paused: z.boolean().describe('The stage is paused: the mailbox is not read and its mail waits'),
+  connector_paused: z.boolean().describe('The connector is paused (the kill switch): the mailbox is not read and its mail waits'),
   last_polled_at: isoDate.nullable().describe('When the mailbox was last read (or the read was tried); null before the first'),
   next_poll_at: isoDate,
   last_error: triggerErrorSchema.nullable().describe('Why the last read failed; null after a good read'),
@@ -49,6 +50,7 @@ interface Row {
   every_ms: number;
   start_from: 'new' | 'all';
   paused: boolean;
+  connector_paused: boolean;
   last_polled_at: Date | null;
   next_poll_at: Date;
   last_error: StoredError | null;
@@ -70,8 +72,10 @@ export function registerTriggerRoutes(app: ApiApp, db: Db): void {
     await getWorkflow(db, id);
     const r = await db.query<Row>(
       `SELECT m.stage, m.trigger_index, m.connector_id, m.every_ms, m.start_from, coalesce(d.paused, false) AS paused,
+              coalesce(c.paused, false) AS connector_paused,
               m.last_polled_at, m.next_poll_at, m.last_error, m.skipped_count, m.last_skipped, m.uid_validity, m.last_uid::float8 AS last_uid
          FROM mail_triggers m LEFT JOIN deployments d ON d.workflow_id = m.workflow_id AND d.stage = m.stage
+         LEFT JOIN connectors c ON c.id = m.connector_id
         WHERE m.workflow_id = $1
         ORDER BY array_position(ARRAY['design', 'testing', 'sandbox', 'production'], m.stage), m.trigger_index`,
       [id],
@@ -83,7 +87,7 @@ export function registerTriggerRoutes(app: ApiApp, db: Db): void {
 function publicState(row: Row) {
   return {
     stage: row.stage, trigger_index: row.trigger_index, kind: 'email' as const, connector: row.connector_id,
-    every: durationText(row.every_ms), start: row.start_from, paused: row.paused,
+    every: durationText(row.every_ms), start: row.start_from, paused: row.paused, connector_paused: row.connector_paused,
     last_polled_at: row.last_polled_at, next_poll_at: row.next_poll_at,
     last_error: row.last_error ? publicError(row.last_error) : null,
     skipped_count: row.skipped_count,

@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import { verifyWebhook } from '../connectors/index.js';
 import { KeelError, type FieldProblem } from '../errors.js';
-import { resolveDeployment, type Stage, type VersionRow } from '../registry/index.js';
+import { refuseWhenPaused, resolveDeployment, type Stage, type VersionRow } from '../registry/index.js';
 import { compileJsonSchema, validationProblems } from '../spec/index.js';
 import { insertRun, type CreatedRun } from './run-store.js';
 import type { TriggerKind } from './types.js';
@@ -33,17 +33,22 @@ export function checkInput(version: VersionRow, input: unknown): void {
   });
 }
 
-/** Starts a run of the version deployed at a stage: contract first, so a bad event stores nothing. */
+/**
+ * Starts a run of the version deployed at a stage: contract first, so a bad event stores nothing. A
+ * paused stage refuses (`stage_paused`, 503 with Retry-After) or, when its workflow queues triggers
+ * while paused, accepts the run held: it starts after the resume (insertRun decides the hold).
+ */
 export async function startRun(db: Db, input: StartRunInput): Promise<CreatedRun> {
+  // Resolved on the process-wide handle, where the version is cached; the insert alone needs the transaction.
   const { version, workflow } = await resolveDeployment(db, input.workflowId, input.stage);
   if (workflow.kind !== 'managed') {
     throw new KeelError('conflict', `Workflow ${workflow.id} is external: it runs elsewhere, so Keel does not start its runs.`);
   }
   checkInput(version, input.input);
-  return insertRun(db, {
+  return db.transaction((tx) => insertRun(tx, {
     workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
     input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey, requestedBy: input.requestedBy,
-  });
+  }));
 }
 
 export interface WebhookDelivery {
@@ -56,11 +61,14 @@ export interface WebhookDelivery {
 }
 
 /**
- * A webhook delivery: signature (when the workflow sets a secret), JSON, contract, then one run per
- * delivery id: the same `webhook-id` or `Idempotency-Key` sent again returns the first run.
+ * A webhook delivery: signature (when the workflow sets a secret), pause, JSON, contract, then one
+ * run per delivery id: the same `webhook-id` or `Idempotency-Key` sent again returns the first run.
+ * A paused stage is refused only after the signature was checked, so an unsigned caller learns
+ * nothing about the pause (its reason included).
  */
 export async function acceptWebhook(db: Db, delivery: WebhookDelivery): Promise<CreatedRun> {
-  const { version } = await resolveDeployment(db, delivery.workflowId, delivery.stage);
+  const resolved = await resolveDeployment(db, delivery.workflowId, delivery.stage, { allowPaused: true });
+  const { version } = resolved;
   const trigger = version.definition.triggers.find((t) => 'webhook' in t);
   if (!trigger || !('webhook' in trigger)) {
     throw new KeelError('conflict', `Workflow ${delivery.workflowId} has no webhook trigger.`, {
@@ -77,6 +85,7 @@ export async function acceptWebhook(db: Db, delivery: WebhookDelivery): Promise<
     }
     verifyWebhook({ headers: delivery.headers, body: delivery.rawBody, secret });
   }
+  refuseWhenPaused(resolved);
   let payload: unknown;
   try {
     payload = JSON.parse(delivery.rawBody);

@@ -16,7 +16,9 @@ export interface RunRow {
   requested_by: string | null;
   stage: Stage;
   status: RunStatus;
-  wait_reason: 'retry' | 'review' | 'outcome_unknown' | null;
+  wait_reason: 'retry' | 'review' | 'outcome_unknown' | 'paused' | null;
+  /** What holds a paused run (`stage`, or `connector:<id>`); its resume releases it. Null unless wait_reason is `paused`. */
+  held_by: string | null;
   trigger_kind: TriggerKind;
   dedupe_key: string | null;
   input: unknown;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
 import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
-import type { Config } from '../config/index.js';
+import { configSchema, type Config, type RedactionConfig } from '../config/index.js';
 import { createEgressClient, egressFetch, registerConnectorRoutes, type EgressClient, type SecretKey } from '../connectors/index.js';
 import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
@@ -10,6 +10,8 @@ import { registerEngineRoutes, registerTriggerRoutes, runWorkflowId, wakeRun } f
 import { registerDatasetRoutes } from '../evals/index.js';
 import { KeelError } from '../errors.js';
 import { registerModelRoutes } from '../models/index.js';
+import { isOtlpPath, otlpErrorResponse, registerOtlpRoutes } from '../observe/index.js';
+import { registerMonitorRoutes, registerObserveRoutes } from '../observe/index.js';
 import { registerOverviewRoutes, type OverviewRouteDeps } from '../overview/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
@@ -50,6 +52,11 @@ export interface HttpDeps {
   dashboardDir?: string;
   /** The overview's clock and the event stream's timings (tests shorten them). */
   overview?: Omit<OverviewRouteDeps, 'db' | 'logError'>;
+  /**
+   * The OTLP receiver (POST /v1/traces): what is masked before spans are stored (unset: the default
+   * redaction) and its body limit (unset: the OTLP spec's 20 MiB, before and after decompression).
+   */
+  otlp?: { redaction?: RedactionConfig; bodyLimitBytes?: number };
 }
 
 export type HttpApp = ApiApp & {
@@ -69,7 +76,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
       problems: result.error.issues.map((i) => ({ path: [result.target, ...i.path.map(String)].join('.'), message: i.message })),
     });
   });
-  app.onError((error, c) => problemResponse(c, error, (e) => deps.logError(`${c.req.method} ${c.req.path} failed`, e)));
+  app.onError((error, c) => {
+    const log = (e: unknown) => deps.logError(`${c.req.method} ${c.req.path} failed`, e);
+    // OTLP clients expect errors as google.rpc.Status in their own encoding, not problem+json.
+    return isOtlpPath(c.req.path) ? otlpErrorResponse(c, error, statusFor, log) : problemResponse(c, error, log);
+  });
   app.notFound((c) => problemResponse(c, new KeelError('not_found', `No route ${c.req.method} ${c.req.path}.`, { hint: 'See /docs for the routes.' }), () => {}));
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
@@ -102,7 +113,14 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   registerConnectorRoutes(app, { db: deps.db, secretKey: deps.secretKey });
   registerLibraryRoutes(app, { ...deps.library, db: deps.db });
   registerModelRoutes(app, deps.db, deps.models ?? { models: {}, providerKeys: {} });
+  registerOtlpRoutes(app, {
+    db: deps.db, redaction: deps.otlp?.redaction ?? configSchema.parse({}).observe.redaction,
+    models: deps.models?.models ?? {}, bodyLimitBytes: deps.otlp?.bodyLimitBytes,
+  });
   const overview = registerOverviewRoutes(app, { ...deps.overview, db: deps.db, logError: deps.logError });
+  // Metrics and traces share the overview's clock, so a test's fake now moves both.
+  registerObserveRoutes(app, { db: deps.db, now: deps.overview?.now });
+  registerMonitorRoutes(app, { db: deps.db, now: deps.overview?.now });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),

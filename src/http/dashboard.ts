@@ -10,6 +10,7 @@ import { KeelError } from '../errors.js';
 /** The client-side routes of web/src/app.tsx; each answers with the page, which then routes itself. */
 export const dashboardPages = [
   '/', '/sign-in', '/workflows/{id}', '/runs', '/runs/{id}', '/reviews', '/reviews/{id}', '/connectors', '/connectors/new', '/connectors/{id}', '/access',
+  '/incidents', '/traces/{traceId}',
 ] as const;
 
 /** Where `npm run build` puts the dashboard, from both src/http (tests) and dist/http (npm start). */

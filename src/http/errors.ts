@@ -18,7 +18,9 @@ const statusByCode: Record<ErrorCode, number> = {
   rate_limited: 429,
   csrf_rejected: 403,
   signature_invalid: 401,
-  stage_paused: 409,
+  // A paused stage or connector is temporarily unavailable: 503 with Retry-After, try again later.
+  stage_paused: 503,
+  connector_paused: 503,
   not_deployed: 409,
   fenced: 409,
   step_timeout: 504,
@@ -53,7 +55,8 @@ export function problemResponse(c: Context, error: unknown, log: (error: unknown
     ...(e.problems.length > 0 ? { problems: e.problems } : {}),
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (e.retryAfterMs !== undefined && status === 429) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
+  // Retry-After (seconds) where the answer means "later": rate limits, and paused stages or connectors.
+  if (e.retryAfterMs !== undefined && (status === 429 || status === 503)) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
   return c.body(JSON.stringify(body), status as 400, headers);
 }
 

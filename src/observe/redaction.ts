@@ -17,6 +17,11 @@ const cardCandidate = /\b\d(?:[ -]?\d){12,18}\b/g;
 // a +, else 10-15 (so that a date such as 2027-01-04, eight digits, stays as it is).
 const phoneCandidate = /(?:\+|\b)\(?\d(?:[\s.()-]{0,2}\d){7,14}\b/g;
 
+// Token counts (gen_ai.usage.input_tokens, ai.usage.promptTokens, llm.token_count.prompt) have
+// "token" in their name without holding a credential: a number under such a key is kept, or no
+// trace would show what its model calls used.
+const tokenCount = /tokens$|token_count/i;
+
 function luhn(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
@@ -47,7 +52,9 @@ export function createRedactor(config: RedactionConfig): Redactor {
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = isSecretKey(key) ? '[redacted]' : walk(v);
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = isSecretKey(key) && !(typeof v === 'number' && tokenCount.test(key)) ? '[redacted]' : walk(v);
+    }
     return out;
   };
   return {

@@ -5,7 +5,7 @@ import type { Attributes, SpanEvent, SpanKind, SpanRecord, SpanStatus } from './
 
 const columns = `trace_id text, span_id text, parent_span_id text, workflow_id text, run_id text, source text, name text,
   kind text, started_at timestamptz, ended_at timestamptz, status text, status_message text, attributes jsonb,
-  events jsonb, resource jsonb, scope text`;
+  events jsonb, resource_ref integer, scope text`;
 
 /**
  * Stores spans; one already stored (same trace and span id) is left as it is. Returns how many were
@@ -37,19 +37,32 @@ async function writeSpans(db: Queryable, spans: readonly SpanRecord[], returning
   // In identity order: two writers storing overlapping batches (an exporter retrying while its first
   // attempt is still in flight) then take the unique index's locks in the same order, never a deadlock.
   const sorted = [...spans].sort((a, b) => (a.traceId === b.traceId ? (a.spanId < b.spanId ? -1 : 1) : a.traceId < b.traceId ? -1 : 1));
+  // A resource is shared by every span an SDK sends in one batch (and OTel SDKs' default resources
+  // run to a kilobyte): each distinct one travels once and rows refer to it by position.
+  const resources: unknown[] = [];
+  const resourceRefs = new Map<object, number>();
+  const refOf = (resource: SpanRecord['resource']): number | null => {
+    if (resource === null) return null;
+    let ref = resourceRefs.get(resource);
+    if (ref === undefined) {
+      ref = resources.push(resource) - 1;
+      resourceRefs.set(resource, ref);
+    }
+    return ref;
+  };
   const rows = sorted.map((s) => ({
     trace_id: s.traceId, span_id: s.spanId, parent_span_id: s.parentSpanId, workflow_id: s.workflowId, run_id: s.runId,
     source: s.source, name: s.name, kind: s.kind, started_at: s.startedAt.toISOString(), ended_at: s.endedAt.toISOString(),
-    status: s.status, status_message: s.statusMessage, attributes: s.attributes, events: s.events, resource: s.resource, scope: s.scope,
+    status: s.status, status_message: s.statusMessage, attributes: s.attributes, events: s.events, resource_ref: refOf(s.resource), scope: s.scope,
   }));
   return db.query<{ trace_id: string; span_id: string }>(
     `INSERT INTO spans (trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
        status, status_message, attributes, events, resource, scope)
      SELECT trace_id, span_id, parent_span_id, workflow_id, run_id, source, name, kind, started_at, ended_at,
-       status, status_message, coalesce(attributes, '{}'), events, resource, scope
+       status, status_message, coalesce(attributes, '{}'), events, $2::jsonb -> resource_ref, scope
        FROM jsonb_to_recordset($1::jsonb) AS s(${columns})
      ON CONFLICT (trace_id, span_id) DO NOTHING${returning ? ' RETURNING trace_id, span_id' : ''}`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(rows), JSON.stringify(resources)],
   );
 }
 

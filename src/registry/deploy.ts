@@ -89,7 +89,7 @@ export async function deployWorkflow(db: Db, input: DeployInput): Promise<Deploy
     }
     const deploymentChanged = await pointStage(tx, spec.id, input.stage, version.id, input.actor);
     // Only when something changed: a restart loading the same file does not ask again for a grant the owner refused.
-    if (created || deploymentChanged) await requestListedGrants(tx, spec, input.actor);
+    if (created || deploymentChanged) await requestListedGrants(tx, connectorKinds, spec, input.actor);
     if (deploymentChanged) await syncSchedules(tx, spec, input.stage);
     return { workflow: { ...workflow, latest_version_id: created ? version.id : workflow.latest_version_id }, version, versionCreated: created, deploymentChanged };
   });

@@ -3,8 +3,9 @@
 export { stages, type Stage, type WorkflowRow, type VersionRow, type VersionSummary, type DeploymentRow } from './types.js';
 export { deployWorkflow, contentHash, type DeployInput, type DeployResult } from './deploy.js';
 export {
-  listWorkflows, getWorkflow, listVersions, getVersion, getVersionById, resolveDeployment, moveDeployment, setPaused,
-  type WorkflowWithDeployments, type ResolvedDeployment,
+  listWorkflows, getWorkflow, listVersions, getVersion, getVersionById, resolveDeployment, refuseWhenPaused, moveDeployment, pausedRetryAfterMs,
+  type WorkflowWithDeployments, type ResolvedDeployment, type StagePause,
 } from './queries.js';
+export { setPaused, lockStagePause, type PauseOptions } from './pause.js';
 export { diffDefinitions, type DiffEntry } from './diff.js';
 export { registerRegistryRoutes, workflowSchema, deploymentSchema, versionSummarySchema, versionSchema, diffSchema, deployResultSchema } from './routes.js';

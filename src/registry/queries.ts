@@ -1,6 +1,6 @@
 import { createImmutableCache, type Db, type Queryable } from '../db/index.js';
-import { recordAudit } from '../audit/index.js';
 import { KeelError } from '../errors.js';
+import { pausePolicy, type OnPauseSpec } from '../spec/index.js';
 import { pointStage, syncSchedules } from './deploy.js';
 import type { DeploymentRow, Stage, VersionRow, VersionSummary, WorkflowRow } from './types.js';
 
@@ -8,7 +8,8 @@ export interface WorkflowWithDeployments extends WorkflowRow {
   deployments: DeploymentRow[];
 }
 
-const deploymentColumns = `d.workflow_id, d.stage, d.version_id, v.number AS version_number, d.paused, d.deployed_by, d.deployed_at`;
+const deploymentColumns = `d.workflow_id, d.stage, d.version_id, v.number AS version_number, d.paused, d.paused_at, d.paused_by, d.pause_reason,
+  d.deployed_by, d.deployed_at`;
 
 /** Every workflow, or only those of `onlyIds` (what the asking person may see). */
 export async function listWorkflows(db: Queryable, onlyIds?: readonly string[]): Promise<WorkflowWithDeployments[]> {
@@ -67,12 +68,33 @@ export interface ResolvedDeployment {
   workflow: WorkflowRow;
   version: VersionRow;
   stage: Stage;
+  /** Set while the stage is paused: who paused it, when, why, and what the deployed version says pausing does. */
+  pause: StagePause | null;
 }
 
-/** What a trigger needs: the version deployed at a stage, refusing unknown, undeployed or paused stages. */
-export async function resolveDeployment(db: Queryable, workflowId: string, stage: Stage): Promise<ResolvedDeployment> {
-  const r = await db.query<WorkflowRow & { d_version_id: string | null; d_paused: boolean | null }>(
-    `SELECT w.*, d.version_id AS d_version_id, d.paused AS d_paused
+export interface StagePause {
+  at: Date;
+  by: string;
+  reason: string | null;
+  policy: OnPauseSpec;
+}
+
+/**
+ * Seconds a refused sender is asked to wait (Retry-After). A pause ends when a person resumes it,
+ * so there is no real estimate: a minute keeps retrying senders (Standard Webhooks senders back
+ * off and retry) from hammering, and lets their deliveries through soon after the resume.
+ */
+export const pausedRetryAfterMs = 60_000;
+
+/**
+ * What a trigger needs: the version deployed at a stage, refusing unknown and undeployed stages, and
+ * paused ones whose workflow refuses triggers while paused (`on_pause.triggers: refuse`, the
+ * default). With `allowPaused` a paused stage is answered with its `pause` instead (the webhook
+ * route checks the sender's signature before it says anything about the pause).
+ */
+export async function resolveDeployment(db: Queryable, workflowId: string, stage: Stage, options: { allowPaused?: boolean } = {}): Promise<ResolvedDeployment> {
+  const r = await db.query<WorkflowRow & { d_version_id: string | null; d_paused: boolean | null; d_paused_at: Date | null; d_paused_by: string | null; d_pause_reason: string | null }>(
+    `SELECT w.*, d.version_id AS d_version_id, d.paused AS d_paused, d.paused_at AS d_paused_at, d.paused_by AS d_paused_by, d.pause_reason AS d_pause_reason
      FROM workflows w LEFT JOIN deployments d ON d.workflow_id = w.id AND d.stage = $2 WHERE w.id = $1`,
     [workflowId, stage],
   );
@@ -83,13 +105,25 @@ export async function resolveDeployment(db: Queryable, workflowId: string, stage
       hint: `Deploy one with \`keel deploy <file> --stage ${stage}\`.`,
     });
   }
-  if (row.d_paused) {
-    throw new KeelError('stage_paused', `Workflow ${workflowId} is paused at stage ${stage}; no new runs start.`, {
-      hint: `Resume it with \`keel resume ${workflowId} --stage ${stage}\` once the cause is fixed.`,
-    });
-  }
-  const { d_version_id, d_paused: _p, ...workflow } = row;
-  return { workflow, version: await getVersionById(db, d_version_id), stage };
+  const { d_version_id, d_paused, d_paused_at, d_paused_by, d_pause_reason, ...workflow } = row;
+  const version = await getVersionById(db, d_version_id);
+  const pause = d_paused
+    ? { at: d_paused_at ?? new Date(), by: d_paused_by ?? 'unknown', reason: d_pause_reason, policy: pausePolicy(version.definition) }
+    : null;
+  const resolved = { workflow, version, stage, pause };
+  if (!options.allowPaused) refuseWhenPaused(resolved);
+  return resolved;
+}
+
+/** Throws `stage_paused` (503 with Retry-After, naming the reason) when the stage is paused and refuses triggers. */
+export function refuseWhenPaused(d: ResolvedDeployment): void {
+  if (!d.pause || d.pause.policy.triggers !== 'refuse') return;
+  const { workflow, stage, pause } = d;
+  throw new KeelError('stage_paused', `Workflow ${workflow.id} is paused at stage ${stage}${pause.reason ? ` (${pause.reason})` : ''}; no new runs start.`, {
+    hint: `Resume it with \`keel resume ${workflow.id} --stage ${stage}\` once the cause is fixed; a sender may try again after Retry-After.`,
+    retryAfterMs: pausedRetryAfterMs,
+    details: { paused_by: pause.by, paused_at: pause.at.toISOString(), reason: pause.reason },
+  });
 }
 
 /** Points a stage at an existing version (promotion and rollback). */
@@ -97,26 +131,6 @@ export async function moveDeployment(db: Db, workflowId: string, stage: Stage, v
   await db.transaction(async (tx) => {
     const version = await getVersion(tx, workflowId, versionRef);
     if (await pointStage(tx, workflowId, stage, version.id, actor)) await syncSchedules(tx, version.definition, stage);
-  });
-  return (await getWorkflow(db, workflowId)).deployments.find((d) => d.stage === stage)!;
-}
-
-/** Pauses or resumes a stage: paused stages refuse new runs; runs in flight go on. */
-export async function setPaused(db: Db, workflowId: string, stage: Stage, paused: boolean, actor: string): Promise<DeploymentRow> {
-  await db.transaction(async (tx) => {
-    const r = await tx.query<{ version_id: string; paused: boolean }>(
-      `SELECT version_id, paused FROM deployments WHERE workflow_id = $1 AND stage = $2 FOR UPDATE`, [workflowId, stage],
-    );
-    const d = r.rows[0];
-    if (!d) throw new KeelError('not_deployed', `Workflow ${workflowId} has nothing deployed at stage ${stage}.`);
-    if (d.paused === paused) return;
-    await tx.query(`UPDATE deployments SET paused = $3 WHERE workflow_id = $1 AND stage = $2`, [workflowId, stage, paused]);
-    const action = paused ? 'pause' : 'resume';
-    await tx.query(
-      `INSERT INTO deployment_history (workflow_id, stage, action, version_id, previous_version_id, actor) VALUES ($1, $2, $3, $4, $4, $5)`,
-      [workflowId, stage, action, d.version_id, actor],
-    );
-    await recordAudit(tx, { actor, action: `deployment:${action}d`, subjectType: 'workflow', subjectId: workflowId, data: { stage } });
   });
   return (await getWorkflow(db, workflowId)).deployments.find((d) => d.stage === stage)!;
 }

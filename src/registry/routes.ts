@@ -3,11 +3,16 @@ import { createRoute, diffEntrySchema, jsonBody, problems, sendJson, stageSchema
 import { validateWorkflowText } from '../spec/index.js';
 import { deployWorkflow } from './deploy.js';
 import { diffDefinitions } from './diff.js';
-import { getVersion, getWorkflow, listVersions, listWorkflows, moveDeployment, setPaused } from './queries.js';
+import { setPaused } from './pause.js';
+import { getVersion, getWorkflow, listVersions, listWorkflows, moveDeployment } from './queries.js';
 
 export const deploymentSchema = z.object({
   workflow_id: z.string(), stage: stageSchema, version_id: z.string(), version_number: z.number().int(),
-  paused: z.boolean(), deployed_by: z.string(), deployed_at: z.string(),
+  paused: z.boolean(),
+  paused_at: z.string().nullable().describe('When the stage was paused; null while it runs'),
+  paused_by: z.string().nullable().describe('Who paused it: a person, or monitor:<id> when a stop condition fired'),
+  pause_reason: z.string().nullable().describe('Why, as the pauser wrote it (shown to refused senders)'),
+  deployed_by: z.string(), deployed_at: z.string(),
 }).openapi('Deployment');
 
 export const workflowSchema = z.object({
@@ -39,6 +44,8 @@ const deployBody = z.object({
   source_name: z.string().default('workflow.yaml').describe('File name used in error positions'),
   stage: stageSchema.default('testing'),
 });
+
+const pauseBody = z.object({ reason: z.string().max(2000).optional().describe('Why; recorded on the deployment and in the audit log') });
 
 const idParam = z.object({ id: z.string() });
 const stageParams = z.object({ id: z.string(), stage: stageSchema });
@@ -125,11 +132,15 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
   for (const action of ['pause', 'resume'] as const) {
     app.openapi(createRoute({
       method: 'post', path: `/api/workflows/{id}/deployments/{stage}/${action}`, tags: ['registry'],
-      summary: action === 'pause' ? 'Stop new runs at a stage (runs in flight go on)' : 'Accept new runs at a stage again',
-      request: { params: stageParams }, responses: { 200: jsonBody(deploymentSchema, 'The deployment'), ...problems(404, 409) },
+      summary: action === 'pause'
+        ? 'Pause a stage: new triggers are refused (503) or queued, runs in flight finish or wait, as the workflow\'s on_pause says'
+        : 'Resume a stage: triggers are accepted again and the runs its pause held go on',
+      request: { params: stageParams, body: { content: { 'application/json': { schema: pauseBody } }, required: false } },
+      responses: { 200: jsonBody(deploymentSchema, 'The deployment'), ...problems(404, 409, 422) },
     }), async (c) => {
       const p = c.req.valid('param');
-      return sendJson(c, await setPaused(db, p.id, p.stage, action === 'pause', c.get('actor')));
+      const body = c.req.valid('json') as z.infer<typeof pauseBody> | undefined;
+      return sendJson(c, await setPaused(db, p.id, p.stage, action === 'pause', c.get('actor'), { reason: body?.reason }));
     });
   }
 }

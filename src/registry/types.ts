@@ -37,6 +37,10 @@ export interface DeploymentRow {
   version_id: string;
   version_number: number;
   paused: boolean;
+  /** Who paused the stage (a person, or `monitor:<id>`), when and why; null while it runs. */
+  paused_at: Date | null;
+  paused_by: string | null;
+  pause_reason: string | null;
   deployed_by: string;
   deployed_at: Date;
 }

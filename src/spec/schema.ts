@@ -1,20 +1,15 @@
 // The shape of a workflow file. Every object is strict so a misspelt key is an error instead of a
 // silently ignored setting; defaults live here so every consumer sees the same filled-in spec.
 import { z } from 'zod';
+import { monitorSchema } from './monitor-schema.js';
+import { duration, durationPattern, nonEmpty } from './primitives.js';
 
-/** Matches the durations the format accepts: one integer and one unit. */
-export const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+export { durationPattern };
+
 export const workflowIdPattern = /^[a-z][a-z0-9-]{1,62}$/;
 export const stepIdPattern = /^[a-z][a-z0-9_-]*$/;
 export const envNamePattern = /^[A-Z][A-Z0-9_]*$/;
 
-const duration = () =>
-  z
-    .string()
-    .regex(durationPattern, { error: 'must be a duration such as 500ms, 5s, 2m, 4h or 1d' })
-    .describe('A duration: an integer followed by ms, s, m, h or d');
-
-const nonEmpty = () => z.string().min(1, { error: 'must not be empty' });
 
 /** A step id or the word `end`; existence is checked by the semantic pass, which can name the step. */
 const stepRef = () => nonEmpty().describe('A step id, or `end` to finish the run');
@@ -263,14 +258,56 @@ export const accessSchema = z
   .object({ connector: nonEmpty(), scopes: z.array(nonEmpty()).min(1, { error: 'list at least one scope' }) })
   .strict();
 
+/**
+ * The figures Keel measures itself that a workflow's business metric can name (`measure`). Shares
+ * are 0-100 and durations milliseconds; a duration is shown in the metric's `unit` when that is a
+ * time unit (minutes, hours, ...). Each is read from the hourly rollups (src/observe/metrics.ts).
+ */
+export const metricMeasures = [
+  'coverage_pct', 'override_pct', 'acceptance_pct', 'failure_pct', 'prompt_success_pct',
+  'latency_p50_ms', 'latency_p95_ms', 'escalation_ms', 'cost_per_run_usd', 'runs_per_day',
+] as const;
+
+/** Time units a duration measure may be shown in, with their length in milliseconds. */
+export const metricTimeUnits: Readonly<Record<string, number>> = {
+  ms: 1, milliseconds: 1, s: 1_000, seconds: 1_000, min: 60_000, minutes: 60_000, h: 3_600_000, hours: 3_600_000, d: 86_400_000, days: 86_400_000,
+};
+
+// The unit a measure's value comes in decides which `unit` words fit it: a share compared with a
+// baseline in minutes would be a meaningless verdict, so the mismatch is an error in the file.
+const unitsFor = (measure: (typeof metricMeasures)[number]): readonly string[] | 'time' | 'any' =>
+  measure.endsWith('_pct') ? ['percent', '%'] : measure === 'cost_per_run_usd' ? ['USD', 'usd', '$'] : measure === 'runs_per_day' ? 'any' : 'time';
+
 export const metricSchema = z
-  .object({ name: nonEmpty(), unit: z.string().optional(), baseline: z.number().optional(), target: z.number().optional() })
-  .strict();
+  .object({
+    name: nonEmpty(),
+    unit: z.string().optional(),
+    baseline: z.number().optional(),
+    target: z.number().optional(),
+    measure: z.enum(metricMeasures).optional()
+      .describe('Which of Keel\'s own figures this metric is, so its current value is shown against baseline and target: shares in percent, durations in the metric\'s time unit (ms when none), cost in USD per run'),
+    per_run: z.boolean().optional()
+      .describe('The value is reported per run (an external workflow sets keel.metric.value on its root span); the current value is their mean'),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.measure !== undefined && m.per_run === true) {
+      ctx.addIssue({ code: 'custom', path: ['per_run'], message: 'a metric is either one of Keel\'s figures (measure) or reported per run (per_run), not both' });
+    }
+    if (m.measure === undefined || m.unit === undefined) return;
+    const fits = unitsFor(m.measure);
+    const ok = fits === 'any' || (fits === 'time' ? m.unit in metricTimeUnits : fits.includes(m.unit));
+    if (!ok) {
+      const expected = fits === 'time' ? Object.keys(metricTimeUnits).join(', ') : (fits as readonly string[]).join(', ');
+      ctx.addIssue({ code: 'custom', path: ['unit'], message: `the measure ${m.measure} is not in ${m.unit}; use one of: ${expected} (or leave unit out)` });
+    }
+  });
 
 export const runbookSchema = z
   .object({
     rollback: z.string().optional(),
     stop_conditions: z.array(z.string()).optional(),
+    monitors: z.array(monitorSchema).default([]).describe('Rules Keel evaluates on a schedule; `stop: true` makes one a stop condition'),
     contacts: z.array(z.string()).optional(),
     // The loader reads YAML 1.2 (core schema), so an unquoted 2027-03-01 arrives as a string.
     next_review: z
@@ -295,6 +332,25 @@ export const budgetSchema = z
   })
   .strict()
   .describe('Caps on model spending; a run that would pass one stops and goes to review');
+
+/**
+ * What pausing the workflow's stage does (a person with `keel pause`, or a monitor's stop condition).
+ * Absent from the file: the defaults below (read through pausePolicy in pause-policy.ts, so versions
+ * stored before this setting existed pause the same way).
+ */
+export const onPauseSchema = z
+  .object({
+    triggers: z
+      .enum(['refuse', 'queue'])
+      .default('refuse')
+      .describe('New webhook and manual triggers while paused: `refuse` answers 503 with Retry-After (the sender tries again later); `queue` accepts them (input contract still checked) and holds their runs until the resume. Schedules and email triggers never fire while paused, in either mode'),
+    in_flight: z
+      .enum(['finish', 'wait'])
+      .default('finish')
+      .describe('Runs already started: `finish` lets them go on; `wait` holds them where they are at once (a step in progress is done again after the resume; an action in progress follows its delivery class, as after a crash)'),
+  })
+  .strict()
+  .describe('What pausing a stage does to new triggers and to runs in flight; an owner resumes it');
 
 export const workflowKinds = ['managed', 'external'] as const;
 export const riskLevels = ['low', 'medium', 'high'] as const;
@@ -321,6 +377,7 @@ export const workflowSchema = z
     budget: budgetSchema.optional(),
     exclusions: z.array(exclusionSchema).default([]),
     runbook: runbookSchema.optional(),
+    on_pause: onPauseSchema.optional(),
   })
   .strict()
   .meta({ title: 'Keel workflow', description: 'A workflow definition file for Keel' });
@@ -359,3 +416,4 @@ export type ReviewPolicySpec = Pick<StepReviewSpec, 'due' | 'escalate_to' | 'dea
 export type AccessSpec = z.output<typeof accessSchema>;
 export type MetricSpec = z.output<typeof metricSchema>;
 export type RunbookSpec = z.output<typeof runbookSchema>;
+export type OnPauseSpec = z.output<typeof onPauseSchema>;

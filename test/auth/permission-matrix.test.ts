@@ -15,6 +15,7 @@ import { deploy, testEngine, waitForRun } from '../support/harness.js';
 import { testHttpApp } from '../support/identity.js';
 import { startRun } from '../../src/engine/index.js';
 import { listReviews } from '../../src/review/index.js';
+import { insertSpans, keelSpanId, runTraceId } from '../../src/observe/index.js';
 
 const workflow = (id: string) => `
 id: ${id}
@@ -79,6 +80,8 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /connectors/new': { path: '/connectors/new' },
     'GET /connectors/{id}': { path: '/connectors/crm' },
     'GET /access': { path: '/access' },
+    'GET /incidents': { path: '/incidents' },
+    'GET /traces/{traceId}': { path: `/traces/${'0'.repeat(31)}1` },
     'GET /runs/{id}': { path: `/runs/${ids.run}` },
     'GET /reviews': { path: '/reviews' },
     'GET /reviews/{id}': { path: `/reviews/${ids.review}` },
@@ -128,6 +131,11 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /api/overview': { path: '/api/overview' },
     'GET /api/workflows/{id}/flow': { path: '/api/workflows/alpha/flow' },
     'GET /api/workflows/{id}/triggers': { path: '/api/workflows/alpha/triggers' },
+    'GET /api/metrics': { path: '/api/metrics?workflow=alpha' },
+    'GET /api/workflows/{id}/traces': { path: '/api/workflows/alpha/traces' },
+    'GET /api/traces/{traceId}': { path: `/api/traces/${'0'.repeat(31)}1` },
+    'GET /api/runs/{id}/trace': { path: `/api/runs/${ids.run}/trace` },
+    'GET /metrics': { path: '/metrics' },
     'GET /api/events': { path: '/api/events' },
     'GET /api/reviews': { path: '/api/reviews' },
     'GET /api/reviews/{id}': { path: `/api/reviews/${ids.review}` },
@@ -154,11 +162,14 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /api/connectors/{id}': { path: '/api/connectors/missing' },
     'PUT /api/connectors/{id}': { path: '/api/connectors/probe', body: { kind: 'bogus' } },
     'PUT /api/connectors/{id}/secrets/{name}': { path: '/api/connectors/missing/secrets/token', body: { value: 'probe' } },
+    'POST /api/connectors/{id}/pause': { path: '/api/connectors/missing/pause', body: { reason: 'probe' } },
+    'POST /api/connectors/{id}/resume': { path: '/api/connectors/missing/resume', body: { reason: 'probe' } },
     'POST /api/workflows/{id}/grants': { path: '/api/workflows/alpha/grants', body: bad },
     'POST /api/grants/{id}/decision': { path: '/api/grants/grant_missing/decision', body: { decision: 'bogus' } },
     'DELETE /api/grants/{id}': { path: '/api/grants/grant_missing?note=probe' },
     'GET /api/grants': { path: '/api/grants' },
     'GET /api/access/inventory': { path: '/api/access/inventory' },
+    'POST /v1/traces': { path: '/v1/traces', body: bad },
     'GET /api/audit': { path: '/api/audit' },
     'GET /api/audit/export': { path: '/api/audit/export' },
     'GET /api/audit/verify': { path: '/api/audit/verify' },
@@ -186,6 +197,12 @@ describe.each(testDatabases())('the permission table on $name', (database) => {
       await waitForRun(db, run.id, ['waiting']);
       const review = (await listReviews(db, { runId: run.id }))[0]!;
       ids = { run: run.id, review: review.id, user: '' };
+      // One span of the run, as the tracer would write it, so GET /api/runs/{id}/trace has a trace to answer.
+      const at = new Date();
+      await insertSpans(db, [{
+        traceId: runTraceId(run.id), spanId: keelSpanId('run', run.id), parentSpanId: null, workflowId: 'alpha', runId: run.id, source: 'keel',
+        name: 'run alpha', kind: 'server', startedAt: at, endedAt: at, status: 'ok', statusMessage: null, attributes: {}, events: null, resource: null, scope: 'keel',
+      }]);
     } finally {
       await engine.stop();
     }

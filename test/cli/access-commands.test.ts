@@ -117,4 +117,17 @@ describe('keel connectors and keel access', () => {
     expect(shown.stdout).toMatch(/crm-token\s+1\s+/);
     expect(stored.stdout + stored.stderr + shown.stdout).not.toContain(token);
   });
+
+  it('pauses and resumes a connector (the kill switch) as its owner, not as someone else', async () => {
+    const byBuilder = await as(builder)('connectors', 'pause', 'helpdesk-mail', '--reason', 'no');
+    expect(byBuilder.code).toBe(1);
+    expect(byBuilder.stderr).toContain('owner of connector helpdesk-mail');
+    const paused = await as(owner)('connectors', 'pause', 'helpdesk-mail', '--reason', 'phishing wave');
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.out[0]).toBe('connector helpdesk-mail is paused by mail-owner@example.com (phishing wave): every call through it is refused');
+    expect((await as(builder)('connectors', 'show', 'helpdesk-mail')).stdout).toMatch(/PAUSED:\s+by mail-owner@example\.com at \S+ \S+ \(phishing wave\)/);
+    const resumed = await as(owner)('connectors', 'resume', 'helpdesk-mail');
+    expect(resumed.out).toEqual(['connector helpdesk-mail is running: calls go through it']);
+    expect((await as(owner)('connectors', 'pause', 'nope')).code).toBe(1);
+  });
 });

@@ -65,10 +65,10 @@ describe('deploying and the registry', () => {
     expect(diff).toMatchObject({ code: 0, out: ['~ title: "Ticket triage" -> "Ticket triage two"'] });
     const point = await keel('point', 'triage', '--stage', 'sandbox', '--version', '2');
     expect(point.out).toEqual([expect.stringMatching(/^triage sandbox now points at v2 /)]);
-    expect((await keel('pause', 'triage', '--stage', 'sandbox')).stdout).toContain('is paused');
+    expect((await keel('pause', 'triage', '--stage', 'sandbox', '--reason', 'checking a drift')).stdout).toMatch(/is paused by \S+ \(checking a drift\)/);
     const refused = await keel('run', 'triage', '--stage', 'sandbox', '--input', '{"subject":"x"}');
     expect(refused.code).toBe(1);
-    expect(refused.err[0]).toMatch(/^error: .*paused/);
+    expect(refused.err[0]).toMatch(/^error: .*paused at stage sandbox \(checking a drift\)/);
     expect(refused.stderr).toContain('hint: Resume it with `keel resume triage --stage sandbox`');
     expect((await keel('resume', 'triage', '--stage', 'sandbox')).stdout).toContain('is accepting runs');
   });

@@ -107,7 +107,7 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     expect((await readJson(res)).code).toBe('not_found');
   });
 
-  it('answers 409 for a paused or undeployed stage', async () => {
+  it('answers 409 for an undeployed stage and 503 with Retry-After for a paused one', async () => {
     await deploy(db, workflow());
     const undeployed = await post('/hooks/intake?stage=sandbox', JSON.stringify({ email: 'a@b.c', amount: 1 }));
     expect(undeployed.status).toBe(409);
@@ -116,7 +116,8 @@ describe.each(testDatabases())('webhook trigger on $name', (database) => {
     const paused = await admin.request('/api/workflows/intake/deployments/production/pause', { method: 'POST' });
     expect(paused.status).toBe(200);
     const res = await post('/hooks/intake', JSON.stringify({ email: 'a@b.c', amount: 1 }));
-    expect(res.status).toBe(409);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('60');
     expect((await readJson(res)).code).toBe('stage_paused');
     expect(await runCount()).toBe(0);
   });

@@ -13,16 +13,30 @@ export interface Target {
   failNext(count: number, status: number, headers?: Record<string, string>): void;
   /** Delay every answer by this many ms. */
   delay: number;
+  /**
+   * Holds every request to `path` (before it is counted as an effect) until release(); `arrived`
+   * settles when the first one is in. A call that is still held when its caller gives up stays held.
+   */
+  hold(path: string): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
 export async function startTarget(): Promise<Target> {
   const seen = new Map<string, unknown>();
   let failures: { count: number; status: number; headers: Record<string, string> } = { count: 0, status: 500, headers: {} };
+  const holds = new Map<string, { arrive(): void; released: Promise<void> }>();
   const target: Target = {
     url: '', effects: [], requests: 0, delay: 0,
     failNext(count, status, headers = {}) {
       failures = { count, status, headers };
+    },
+    hold(path) {
+      let arrive = () => {};
+      let release = () => {};
+      const arrived = new Promise<void>((resolve) => { arrive = resolve; });
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      holds.set(path, { arrive, released });
+      return { arrived, release: () => { holds.delete(path); release(); } };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -31,6 +45,11 @@ export async function startTarget(): Promise<Target> {
     const body = await readBody(req);
     if (target.delay) await new Promise((r) => setTimeout(r, target.delay));
     const url = new URL(req.url ?? '/', 'http://x');
+    const held = holds.get(url.pathname);
+    if (held) {
+      held.arrive();
+      await held.released;
+    }
     const key = req.headers['idempotency-key'] as string | undefined;
     if (req.method === 'GET' && url.pathname === '/check') {
       const ref = url.searchParams.get('ref') ?? '';

@@ -40,6 +40,30 @@ export const connectorsShowCommand: CommandSpec = {
   },
 };
 
+function connectorPauseCommand(action: 'pause' | 'resume'): CommandSpec {
+  return {
+    path: ['connectors', action],
+    usage: `keel connectors ${action} ID [--reason TEXT]`,
+    summary: action === 'pause'
+      ? 'The kill switch: refuse every action call through a connector at once; runs wait at its actions (its owner or an admin)'
+      : 'Resume a paused connector: calls go through again and the runs held at its actions go on',
+    options: { reason: { type: 'string', value: 'TEXT', description: 'why (recorded in the audit log; told to refused callers)' } },
+    args: { min: 1, max: 1 },
+    async run(ctx) {
+      const reason = ctx.string('reason');
+      const c = await (await ctx.api()).post<Connector>(`/api/connectors/${seg(ctx.args[0] ?? '')}/${action}`, reason ? { reason } : {});
+      if (ctx.json) return jsonAnswer(ctx.io, c);
+      ctx.io.out(c.paused
+        ? `connector ${c.id} is paused by ${c.paused_by ?? 'unknown'}${c.pause_reason ? ` (${c.pause_reason})` : ''}: every call through it is refused`
+        : `connector ${c.id} is running: calls go through it`);
+      return exitCodes.ok;
+    },
+  };
+}
+
+export const connectorsPauseCommand = connectorPauseCommand('pause');
+export const connectorsResumeCommand = connectorPauseCommand('resume');
+
 export function connectorLines(c: ConnectorDetail): string[] {
   const lines = [
     `${c.id}  ${c.title}`,
@@ -47,6 +71,7 @@ export function connectorLines(c: ConnectorDetail): string[] {
     `owner:            ${c.owner} (decides grants)`,
     `credential owner: ${c.credential_owner ?? '-'}`,
     `source:           ${c.source}`,
+    ...(c.paused ? [`PAUSED:           by ${c.paused_by ?? 'unknown'} at ${time(c.paused_at)}${c.pause_reason ? ` (${c.pause_reason})` : ''}; every call is refused`] : []),
     `rotation:         ${c.rotation_days === null ? 'no policy' : `every ${c.rotation_days} days`}`,
     `allow hosts:      ${c.allow_hosts.length > 0 ? c.allow_hosts.join(', ') : '-'}`,
     `config:           ${fold(c.config)}${c.config_valid ? '' : '  (INVALID: its actions fail until it is fixed)'}`,

@@ -26,19 +26,23 @@ export const pointCommand: CommandSpec = {
 };
 
 function pauseCommand(action: 'pause' | 'resume'): CommandSpec {
-  const usage = `keel ${action} WORKFLOW --stage S`;
+  const usage = `keel ${action} WORKFLOW --stage S [--reason TEXT]`;
   return {
     path: [action],
     usage,
-    summary: action === 'pause' ? 'Stop new runs at a stage (runs in flight go on)' : 'Accept new runs at a stage again',
-    options: { stage: stageOption },
+    summary: action === 'pause'
+      ? 'Pause a stage: new runs are refused or queued, runs in flight finish or wait (the workflow\'s on_pause)'
+      : 'Resume a stage: new runs are accepted again and the runs its pause held go on',
+    options: { stage: stageOption, reason: { type: 'string', value: 'TEXT', description: 'why (recorded in the audit log; shown to refused senders)' } },
     args: { min: 1, max: 1 },
     async run(ctx: CommandContext) {
       const id = ctx.args[0] ?? '';
       const stage = oneOf(requireOption(ctx, 'stage', usage), stageNames, '--stage', usage);
-      const d = await (await ctx.api()).post<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}/${action}`, {});
+      const reason = ctx.string('reason');
+      const d = await (await ctx.api()).post<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}/${action}`, reason ? { reason } : {});
       if (ctx.json) return jsonAnswer(ctx.io, d);
-      ctx.io.out(`${d.workflow_id} ${d.stage} (v${d.version_number}) is ${d.paused ? 'paused: new runs are refused' : 'accepting runs'}`);
+      const why = d.pause_reason ? ` (${d.pause_reason})` : '';
+      ctx.io.out(`${d.workflow_id} ${d.stage} (v${d.version_number}) is ${d.paused ? `paused by ${d.paused_by ?? 'unknown'}${why}` : 'accepting runs'}`);
       return exitCodes.ok;
     },
   };

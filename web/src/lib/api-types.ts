@@ -41,3 +41,20 @@ import type { emailTriggerStateSchema, triggerStatesSchema } from '../../../src/
 
 export type TriggerStates = z.infer<typeof triggerStatesSchema>;
 export type EmailTriggerState = z.infer<typeof emailTriggerStateSchema>;
+import type { metricsSchema, traceListSchema, traceSchema } from '../../../src/observe/index.js';
+// The monitor, incident and drift answers are not re-exported by the observe slice's index; types only.
+import type { driftSchema, incidentListSchema, monitorListSchema } from '../../../src/observe/monitor-schemas.js';
+
+export type Metrics = z.infer<typeof metricsSchema>;
+export type MetricPoint = Metrics['series'][number];
+export type BusinessMetric = NonNullable<Metrics['business_metric']>;
+export type TraceList = z.infer<typeof traceListSchema>;
+export type TraceSummary = TraceList['traces'][number];
+export type Trace = z.infer<typeof traceSchema>;
+export type Span = Trace['spans'][number];
+export type MonitorList = z.infer<typeof monitorListSchema>;
+export type Monitor = MonitorList['monitors'][number];
+export type IncidentList = z.infer<typeof incidentListSchema>;
+export type Incident = IncidentList['incidents'][number];
+export type Drift = z.infer<typeof driftSchema>;
+export type FeatureDrift = Drift['features'][number];
