@@ -49,7 +49,7 @@ export async function fillRollups(db: Db, versions: string[], endHour: Date, sca
     [mainWorkflow, v3, 'testing', 408, 480, 0.02], [mainWorkflow, v3, 'sandbox', 432, 480, 0.2], [mainWorkflow, v3, 'production', 480, 720, 1],
     ...otherWorkflows.map((id) => [id, '', 'production', 0, 720, 200 / 2300]),
   ];
-  // Hour h's volume: 2,300 x factor x (0.5 + 0.5 x a daily wave peaking mid-afternoon).
+  // Hour h's volume: 2,300 x factor x (1 + 0.6 x a daily wave peaking mid-afternoon): 920 to 3,680 an hour.
   await db.query(
     `INSERT INTO metric_hours (workflow_id, version_id, stage, hour, runs, succeeded, failed, rejected, canceled, outcome_unknown,
        automated, reviewed, approved, overridden, escalated, escalation_ms, latency_ms, model_steps, first_try_valid, model_calls,
@@ -60,7 +60,7 @@ export async function fillRollups(db: Db, versions: string[], endHour: Date, sca
             r, round(r * 0.96), round(r * 1.05), r * 900, r * 250, r * 0.0012
        FROM jsonb_to_recordset($1::jsonb) AS p(workflow_id text, version_id text, stage text, from_h int, to_h int, factor float8),
             generate_series(p.from_h, p.to_h - 1) AS h,
-            LATERAL (SELECT greatest(1, round($3::float8 * 2300 * p.factor * (0.5 + 0.5 * sin(2 * pi() * ((h % 24) - 9) / 24.0))))::int AS r) AS v`,
+            LATERAL (SELECT greatest(1, round($3::float8 * 2300 * p.factor * (1 + 0.6 * sin(2 * pi() * ((h % 24) - 9) / 24.0))))::int AS r) AS v`,
     [JSON.stringify(plan.map(([workflow_id, version_id, stage, from_h, to_h, factor]) => ({ workflow_id, version_id, stage, from_h, to_h, factor }))), start, scale],
   );
   // Distributions: latency buckets of the runs (automated ones fast, reviewed ones waiting minutes to

@@ -146,11 +146,13 @@ describe('dashboard workflow page', () => {
     const rows = await flowRows(page);
     expect(rows.find((r) => r[1] === 'request_check' || r[1] === 'Approval boundary')?.[2]).toBe('0');
     expect(await page.locator('.flow-edge:not(.faint) .flow-count text').allTextContents()).toContain('2');
-    await page.getByLabel('Window').selectOption('1h');
+    // The flow's own controls (the metrics section has a stage too).
+    const flow = page.getByRole('region', { name: 'Flow' });
+    await flow.getByLabel('Window').selectOption('1h');
     expect(page.url()).toContain('window=1h');
-    await page.getByLabel('Stage').selectOption('sandbox');
+    await flow.getByLabel('Stage').selectOption('sandbox');
     await page.getByText('No run at sandbox in the last hour').waitFor();
-    await page.getByLabel('Stage').selectOption('production');
+    await flow.getByLabel('Stage').selectOption('production');
 
     await callApi(server.url, token, 'POST', '/api/workflows/deploy', { source: refundCheckV2, source_name: 'refund-check.yaml', stage: 'production' });
     await page.reload();

@@ -1,5 +1,5 @@
 // The page: who is signed in, the header, and which view the path asks for.
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, ApiError, describeError, setCsrfToken } from './lib/api';
 import type { Me } from './lib/api-types';
 import { useLiveMode } from './lib/live';
@@ -15,6 +15,10 @@ import { ConnectorsPage } from './features/connectors/ConnectorsPage';
 import { ConnectorPage } from './features/connectors/ConnectorPage';
 import { NewConnectorPage } from './features/connectors/NewConnectorPage';
 import { AccessPage } from './features/access/AccessPage';
+
+// Pages few visits need are loaded when first opened, so the first load stays small.
+const IncidentsPage = lazy(() => import('./features/incidents/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
+const TracePage = lazy(() => import('./features/traces/TracePage').then((m) => ({ default: m.TracePage })));
 
 export function App() {
   const [me, setMe] = useState<Me | null>();
@@ -53,7 +57,7 @@ function Shell() {
   return (
     <>
       <Header path={path} />
-      <main id="main">{route(path)}</main>
+      <main id="main"><Suspense fallback={<p className="muted" role="status">Loading…</p>}>{route(path)}</Suspense></main>
     </>
   );
 }
@@ -70,6 +74,8 @@ function route(path: string) {
   if (matchPath('/connectors/new', path)) return <NewConnectorPage />;
   if ((p = matchPath('/connectors/{id}', path))) return <ConnectorPage id={p.id!} />;
   if (matchPath('/access', path)) return <AccessPage />;
+  if (matchPath('/incidents', path)) return <IncidentsPage />;
+  if ((p = matchPath('/traces/{traceId}', path))) return <TracePage traceId={p.traceId!} />;
   return <p>No page here. <Link to="/">Go to the overview</Link>.</p>;
 }
 
@@ -86,6 +92,7 @@ function Header({ path }: { path: string }) {
         <Link to="/" aria-current={here('/')}>Workflows</Link>
         <Link to="/runs" aria-current={here('/runs')}>Runs</Link>
         <Link to="/reviews" aria-current={here('/reviews')}>Review queue</Link>
+        <Link to="/incidents" aria-current={here('/incidents')}>Incidents</Link>
         {seesConnectors ? <Link to="/connectors" aria-current={here('/connectors')}>Connectors</Link> : null}
         {seesConnectors ? <Link to="/access" aria-current={here('/access')}>Access</Link> : null}
       </nav>

@@ -12,6 +12,7 @@ import { stages } from '../../components/ui/Badges';
 import { useThrottled } from '../../components/ui/use-throttled';
 import { applyView, choices, isFiltered, readView, type OverviewView } from './overview-view';
 import { OverviewTable } from './OverviewTable';
+import { AttentionBanner } from '../incidents/AttentionBanner';
 import './overview.css';
 
 export function OverviewPage() {
@@ -26,6 +27,7 @@ export function OverviewPage() {
   return (
     <>
       <h1>Workflows</h1>
+      <AttentionBanner onChange={overview.reload} />
       {overview.data ? <Filters view={view} all={overview.data} /> : null}
       <ErrorNote error={overview.error} />
       {!overview.data ? (overview.error ? null : <Loading what="workflows" />) : (

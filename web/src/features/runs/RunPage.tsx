@@ -1,6 +1,8 @@
 // /runs/{id}: one run as an operator reads it after a page: what it was (workflow, version, stage,
 // trigger), where it is or how it ended, its input and output, then every step attempt on a time
-// axis and the people's decisions. A run still going refreshes itself as events arrive.
+// axis, the people's decisions, and the run's trace as a span waterfall. A run still going
+// refreshes itself as events arrive.
+import { lazy, Suspense } from 'react';
 import { ApiError, api } from '../../lib/api';
 import type { RunDetail } from '../../lib/api-types';
 import { useLive } from '../../lib/live';
@@ -15,6 +17,8 @@ import { RunTimeline } from './RunTimeline';
 import { formatInstant, formatMs, isFinished, spanMs } from './run-format';
 import { useThrottled } from '../../components/ui/use-throttled';
 import { useVersionNumbers, versionLabel } from './use-version-numbers';
+
+const RunTrace = lazy(() => import('../traces/RunTrace').then((m) => ({ default: m.RunTrace })));
 
 export function RunPage({ id }: { id: string }) {
   const detail = useResource(() => api.get<RunDetail>(`/api/runs/${encodeURIComponent(id)}`), [id]);
@@ -55,6 +59,9 @@ export function RunPage({ id }: { id: string }) {
       <RunTimeline detail={d} />
       <h2>Review decisions</h2>
       <RunReviews reviews={d.reviews} />
+      <Suspense fallback={<Loading what="the trace" />}>
+        <RunTrace runId={run.id} finished={finished} />
+      </Suspense>
     </>
   );
 }

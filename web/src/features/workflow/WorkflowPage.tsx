@@ -1,5 +1,7 @@
-// One workflow: what it is and may do (from the version it runs), where its runs went, its
-// versions with what changed between them, and which version each stage runs.
+// One workflow: what it is and may do (from the version it runs), what needs attention (a paused
+// stage, an open incident), which version each stage runs, its metrics, drift and monitors, where
+// its runs went (an external one's traces), and its versions with what changed between them.
+import { lazy, Suspense } from 'react';
 import { api } from '../../lib/api';
 import type { VersionSummary, Workflow } from '../../lib/api-types';
 import { useResource } from '../../lib/resource';
@@ -11,6 +13,13 @@ import type { Definition, Version } from './definition';
 import { FlowSection } from './FlowSection';
 import { Versions } from './Versions';
 import { WorkflowCard } from './WorkflowCard';
+import { AttentionBanner } from '../incidents/AttentionBanner';
+import { periodOf, stageOf } from '../metrics/periods';
+
+// The metrics, drift and monitors (with their charts) and the traces list load with the page's first
+// visit, not with the dashboard.
+const MetricsSection = lazy(() => import('../metrics/MetricsSection').then((m) => ({ default: m.MetricsSection })));
+const TracesList = lazy(() => import('../traces/TracesList').then((m) => ({ default: m.TracesList })));
 import './workflow.css';
 
 function numberParam(value: string | null): number | undefined {
@@ -47,6 +56,7 @@ export function WorkflowPage({ id }: { id: string }) {
         <Link className="button" to={`/runs?workflow=${encodeURIComponent(w.id)}`}>Runs of this workflow</Link>
         <Link className="button" to={`/reviews?workflow=${encodeURIComponent(w.id)}`}>Review queue</Link>
       </div>
+      <AttentionBanner workflowId={w.id} onChange={workflow.reload} />
 
       {versions.data && versions.data.length > 0 ? (
         <div className="filters">
@@ -64,6 +74,10 @@ export function WorkflowPage({ id }: { id: string }) {
       {version.data || shownNumber === undefined ? <WorkflowCard workflow={w} definition={definition} /> : version.error ? null : <Loading what="the definition" />}
 
       <Deployments workflow={w} />
+      <Suspense fallback={<Loading what="the metrics" />}>
+        <MetricsSection workflowId={w.id} period={periodOf(query.get('metrics'))} stage={stageOf(query.get('metrics_stage'))} />
+        {w.kind === 'external' ? <TracesList workflowId={w.id} /> : null}
+      </Suspense>
       {version.data || shownNumber === undefined ? (
         <FlowSection id={w.id} title={w.title} definition={definition} windowValue={query.get('window') ?? '24h'} stage={flowStage} />
       ) : null}
@@ -94,7 +108,7 @@ function Deployments({ workflow }: { workflow: Workflow }) {
                   {d ? (
                     <>
                       <td>v{d.version_number}</td>
-                      <td>{d.paused ? <span className="status status-wait">paused</span> : <span className="status status-good">accepting runs</span>}</td>
+                      <td>{d.paused ? <><span className="status status-wait">paused</span>{d.pause_reason ? <div className="muted small">{d.pause_reason}</div> : null}</> : <span className="status status-good">accepting runs</span>}</td>
                       <td className="wrap-anywhere">{d.deployed_by}</td>
                       <td><Ago at={d.deployed_at} /></td>
                     </>
