@@ -27,6 +27,11 @@ export interface DashboardServerOptions {
   keelYaml?: string;
   /** Connector files (name -> YAML) loaded at start, before the workflows that name them. */
   connectors?: Record<string, string>;
+  /**
+   * Also run what the scheduling process runs: schedules, the mail poller, the tracer (spans and the
+   * metric rollups) and the monitors. Off by default, so a page's figures move only with its test's runs.
+   */
+  scheduler?: boolean;
 }
 
 /** A Keel server with the given workflow files (name -> YAML) deployed at start, and the built dashboard. */
@@ -48,7 +53,7 @@ export async function startDashboardServer(workflows: Record<string, string>, op
       workers: { pollMs: 100, sweepMs: 200 },
     },
   });
-  const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: true });
+  const keel = await startKeel(config, { http: true, workers: true, scheduler: options.scheduler ?? false, loadWorkflows: true });
   return {
     keel, url: keel.url!,
     async stop() {

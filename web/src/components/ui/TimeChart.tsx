@@ -24,6 +24,8 @@ export interface ChartSpec {
   bucket: 'hour' | 'day';
   series: readonly ChartSeries[];
   format(value: number): string;
+  /** The left axis's labels when format is too long for it (a unit written out); format otherwise. */
+  formatAxis?(value: number): string;
   formatRight?(value: number): string;
   /** Counts add up over the window (the summary gives totals); levels do not (it gives the range). */
   kind: 'count' | 'level';

@@ -28,7 +28,8 @@ function seriesOptions(spec: ChartSpec): uPlot.Series[] {
     if (s.style === 'bars') {
       return { ...common, width: 1, fill: `${s.color}cc`, paths: barsFor(barSeries.indexOf(s), barSeries.length), points: { show: false } };
     }
-    return { ...common, dash: s.style === 'dashed' ? [6, 4] : undefined, points: { size: 5 } };
+    // Points always: at most 31 buckets, and a value between gaps would otherwise not show at all.
+    return { ...common, dash: s.style === 'dashed' ? [6, 4] : undefined, points: { show: true, size: 5 } };
   });
 }
 
@@ -53,7 +54,7 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
     },
     axes: [
       { stroke: '#5b6570', grid: { stroke: '#eef0f2' } },
-      { stroke: '#5b6570', grid: { stroke: '#eef0f2' }, size: 64, values: axisFormat(spec.format) },
+      { stroke: '#5b6570', grid: { stroke: '#eef0f2' }, size: 64, values: axisFormat(spec.formatAxis ?? spec.format) },
       ...(right ? [{ scale: 'right', side: 1 as const, stroke: '#5b6570', grid: { show: false }, size: 64, values: axisFormat(spec.formatRight ?? spec.format) }] : []),
     ],
     legend: { show: true, live: true },

@@ -22,6 +22,14 @@ function Level({ level }: { level: FeatureDrift['level'] }) {
   return <span className={`status status-${levelTone[level]}`}>{level === 'none' ? 'no shift' : `${level} shift`}</span>;
 }
 
+/** A bin as people read it: output lengths are binned by powers of two (the bound), confidences by tenths. */
+function binLabel(dimension: FeatureDrift['dimension'], value: string): string {
+  if (!/^\d+(\.\d+)?$/.test(value)) return value;
+  if (dimension === 'output_length') return `up to ${value} characters`;
+  if (dimension === 'confidence') return `${value} to ${(Number(value) + 0.1).toFixed(1)}`;
+  return value;
+}
+
 function signed(n: number): string {
   return `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n).toFixed(1)} %`;
 }
@@ -83,7 +91,7 @@ function DriftReport({ drift: d }: { drift: Drift }) {
                       {f.movers.length === 0 ? <span className="muted">–</span> : (
                         <ul className="plain-list small">
                           {f.movers.slice(0, 3).map((mv) => (
-                            <li key={mv.value}><code className="wrap-anywhere">{mv.value}</code> {formatPct(mv.baseline_pct)} → {formatPct(mv.recent_pct)}</li>
+                            <li key={mv.value}><code className="wrap-anywhere">{binLabel(f.dimension, mv.value)}</code>: {formatPct(mv.baseline_pct)} → {formatPct(mv.recent_pct)}</li>
                           ))}
                         </ul>
                       )}

@@ -17,7 +17,7 @@ export function Headline({ metrics: m }: { metrics: Metrics }) {
   const t = m.totals;
   const others = t.rejected + t.canceled + t.outcome_unknown;
   return (
-    <dl className="figures" aria-label="Figures for the period">
+    <dl className="figures" aria-label="Headline figures">
       <Figure label="Runs" value={formatCount(t.runs)} detail={`${t.succeeded} succeeded, ${t.failed} failed${others > 0 ? `, ${others} other` : ''}`} title="Runs that ended in the period" />
       <Figure label="Automation coverage" value={formatPct(t.coverage_pct)} detail={`${t.automated} of ${t.runs} runs without a person`} />
       <Figure label="Human override" value={formatPct(t.override_pct)} detail={`${t.overridden} of ${t.reviewed} decided reviews edited or rejected`} />

@@ -2,7 +2,7 @@
 // tracer keeps): headline figures, the business metric against its baseline and target, and charts
 // per bucket. The rollups move in the background, so the figures are asked for again every 10 s.
 // The drift and monitors panels below read the same window and stage.
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { api, ApiError } from '../../lib/api';
 import type { Metrics } from '../../lib/api-types';
 import { useResource } from '../../lib/resource';
@@ -30,13 +30,18 @@ export function MetricsSection({ workflowId, period, stage }: { workflowId: stri
     }
   }, [workflowId, period.value, stage]);
   usePolling(metrics.reload, refreshMs);
-  const m = metrics.data;
+  // While another period or stage loads, the last figures stay (charts keep their open tables) and
+  // the section says it is loading, rather than blanking the charts.
+  const last = useRef<{ workflowId: string; metrics: Metrics | null }>(undefined);
+  if (metrics.data !== undefined) last.current = { workflowId, metrics: metrics.data };
+  const m = metrics.data ?? (last.current?.workflowId === workflowId ? last.current.metrics : undefined);
+  const stale = metrics.data === undefined && m !== undefined;
   const charts = useMemo(() => (m ? chartsOf(m) : []), [m]);
   const where = stage === 'all' ? 'all stages' : stage;
 
   return (
     <>
-      <section aria-labelledby="metrics-heading" className="metrics">
+      <section aria-labelledby="metrics-heading" className="metrics" aria-busy={stale}>
         <h2 id="metrics-heading">Metrics</h2>
         <div className="filters">
           <label>
@@ -51,7 +56,8 @@ export function MetricsSection({ workflowId, period, stage }: { workflowId: stri
               {stageOptions.map((s) => <option key={s} value={s}>{s === 'all' ? 'all stages' : s}</option>)}
             </select>
           </label>
-          {m ? <span className="muted small">{m.version !== null ? `version ${m.version}, ` : ''}runs that ended at {where}; figures lag the runs by a few seconds</span> : null}
+          {stale ? <span className="muted small" role="status">Loading…</span>
+            : m ? <span className="muted small">{m.version !== null ? `version ${m.version}, ` : ''}runs that ended at {where}; figures lag the runs by a few seconds</span> : null}
         </div>
         <ErrorNote error={metrics.error} />
         {m === undefined ? (metrics.error ? null : <Loading what="the metrics" />) : m === null ? (

@@ -45,8 +45,10 @@ export function chartsOf(m: Metrics): ChartSpec[] {
   const b = m.business_metric;
   if (b && s.some((p) => p.metric_value !== null)) {
     const flat = (v: number | null) => s.map(() => v);
+    const unit = b.unit?.toLowerCase();
+    const format = unit === 'percent' || unit === '%' ? formatPct : unit === 'usd' || unit === '$' ? formatUsd : (v: number) => formatInUnit(v, b.unit);
     charts.push({
-      ...base, title: b.name, kind: 'level', format: (v) => formatInUnit(v, b.unit),
+      ...base, title: b.name, kind: 'level', format, formatAxis: format === formatPct || format === formatUsd ? undefined : (v) => formatInUnit(v, null),
       series: [
         { label: 'value', values: s.map((p) => p.metric_value), color: palette.accent },
         ...(b.baseline !== null ? [{ label: 'baseline', values: flat(b.baseline), color: palette.muted, style: 'dashed' as const }] : []),

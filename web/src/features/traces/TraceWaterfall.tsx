@@ -17,13 +17,15 @@ export function TraceFacts({ trace }: { trace: Trace }) {
   const models = trace.spans.map(modelUseOf).filter((m) => m !== null);
   const errors = trace.spans.filter((s) => s.status === 'error').length;
   const tokens = models.reduce((n, m) => n + (m.tokensIn ?? 0) + (m.tokensOut ?? 0), 0);
-  const cost = models.reduce((n, m) => n + (m.costUsd ?? 0), 0);
+  // Spans sent over OTLP often carry no cost (Keel prices them into the rollups, not the spans).
+  const priced = models.filter((m) => m.costUsd !== null);
+  const cost = priced.reduce((n, m) => n + (m.costUsd ?? 0), 0);
   return (
     <p className="trace-facts">
       <span><strong>{formatMs(total)}</strong> from the first span's start to the last one's end</span>
       <span>{trace.spans.length} span{trace.spans.length === 1 ? '' : 's'}</span>
       {errors > 0 ? <span className="runs-bad">{errors} failed</span> : <span className="runs-good">none failed</span>}
-      {models.length > 0 ? <span>{models.length} model call{models.length === 1 ? '' : 's'}: {tokens} tokens, {formatCost(cost)}</span> : null}
+      {models.length > 0 ? <span>{models.length} model call{models.length === 1 ? '' : 's'}: {tokens} tokens{priced.length > 0 ? `, ${formatCost(cost)}` : ''}</span> : null}
       <span className="muted">started {formatInstant(trace.started_at)}</span>
     </p>
   );

@@ -13,7 +13,8 @@ import './traces.css';
 
 const pageSize = 20;
 const refreshMs = 10_000;
-const statusWord = { ok: 'succeeded', error: 'failed', unset: 'unset' } as const;
+// OpenTelemetry's status: most scripts leave it unset unless something failed.
+const statusWord = { ok: 'succeeded', error: 'failed', unset: 'no_status' } as const;
 
 export function TracesList({ workflowId }: { workflowId: string }) {
   const base = `/api/workflows/${encodeURIComponent(workflowId)}/traces`;
