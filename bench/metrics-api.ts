@@ -114,7 +114,7 @@ async function measure(kind: DatabaseKind): Promise<DatabaseOutcome> {
       await explainStatement(db, 'metric_hours by day, 30 days', `SELECT floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i, sum(runs)::float8 AS runs, sum(tokens_in)::float8 AS t
          FROM metric_hours WHERE workflow_id = $1 AND stage = ANY($4::text[]) AND hour >= $2 AND hour < $3 AND ($5::text IS NULL OR version_id = $5) GROUP BY 1`,
       [mainWorkflow, start, end, stagesAll, null, 86_400]),
-      await explainStatement(db, 'metric_counts by day, 30 days', `SELECT floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i, dimension, value, sum(runs)::float8 AS runs
+      await explainStatement(db, 'metric_counts by day, 30 days', `SELECT dimension, value, floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i, sum(runs)::float8 AS runs
          FROM metric_counts WHERE workflow_id = $1 AND stage = ANY($4::text[]) AND dimension = ANY('{latency,error_class}'::text[])
           AND hour >= $2 AND hour < $3 AND ($5::text IS NULL OR version_id = $5) GROUP BY 1, 2, 3`,
       [mainWorkflow, start, end, stagesAll, null, 86_400]),

@@ -69,6 +69,7 @@ export interface Figures extends Counters {
   metric_mean: number | null;
 }
 
+/** The figures of summed counters and their latency histogram: shares, means and percentiles beside the counts. */
 export function figuresOf(c: Counters, histogram: Histogram): Figures {
   return {
     ...c,
@@ -134,6 +135,7 @@ export interface BusinessMetric {
   meets_target: boolean | null;
 }
 
+/** The workflow file's metric with its current value, and how that stands against baseline and target. */
 export function businessMetric(metric: MetricSpec, value: number | null): BusinessMetric {
   const baseline = metric.baseline ?? null;
   const target = metric.target ?? null;

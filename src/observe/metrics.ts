@@ -93,7 +93,7 @@ SELECT floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i,
  GROUP BY 1`;
 
 const countsSql = `
-SELECT floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i, dimension, value, sum(runs)::float8 AS runs
+SELECT dimension, value, floor(extract(epoch FROM hour - $2::timestamptz) / $6)::int AS i, sum(runs)::float8 AS runs
   FROM metric_counts
  WHERE workflow_id = $1 AND stage = ANY($4::text[]) AND dimension = ANY('{latency,error_class}'::text[])
    AND hour >= $2 AND hour < $3 AND ($5::text IS NULL OR version_id = $5)

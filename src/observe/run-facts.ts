@@ -31,22 +31,32 @@ export function callFacts(run: TracedRun, call: TracedModelCall, at: Date): RunF
 }
 
 /**
- * What a succeeded step adds: drift features of classify and route steps, and for a step that
- * called a model whether the first call gave a valid output (it answered, and no repair was asked).
+ * A failed attempt the engine will not try again (src/engine/executor.ts recordFailure): its error is
+ * not retriable, or it was the step's last try. Its step ends there, so its prompt is judged there.
+ */
+function failedForGood(attempt: TracedAttempt, step: WorkflowSpec['steps'][number] | undefined): boolean {
+  return attempt.status === 'failed' && (attempt.error?.retriable !== true || attempt.attempt >= (step?.retry.max_attempts ?? 1));
+}
+
+/**
+ * What a step adds once it is over: a succeeded one the drift features of classify and route steps;
+ * a succeeded one or one that failed for good, if it called a model, whether the first call gave a
+ * valid output (it answered, and no repair was asked). A model step whose every try failed is a
+ * prompt that did not succeed, so it counts too, or the prompt success rate would leave out its worst cases.
  */
 export function stepFacts(
   run: TracedRun, attempt: TracedAttempt, calls: readonly TracedModelCall[], spec: WorkflowSpec | undefined, at: Date,
 ): RunFacts | null {
-  if (attempt.status !== 'succeeded') return null;
-  const counts: Array<{ dimension: string; value: string }> = [];
   const step = spec?.steps.find((s) => s.id === attempt.step_id);
+  if (attempt.status !== 'succeeded' && !failedForGood(attempt, step)) return null;
+  const counts: Array<{ dimension: string; value: string }> = [];
   const firstClassify = spec?.steps.find((s) => s.kind === 'classify');
-  const output = (attempt.output ?? {}) as { label?: unknown; confidence?: unknown; to?: unknown };
+  const output = (attempt.status === 'succeeded' ? attempt.output ?? {} : {}) as { label?: unknown; confidence?: unknown; to?: unknown };
   if (step && step === firstClassify) {
     if (typeof output.label === 'string') counts.push({ dimension: 'label', value: output.label });
     if (typeof output.confidence === 'number') counts.push({ dimension: 'confidence', value: confidenceBin(output.confidence) });
   }
-  if (step?.kind === 'route') counts.push({ dimension: 'route', value: `${step.id}:${typeof output.to === 'string' ? output.to : 'none'}` });
+  if (step?.kind === 'route' && attempt.status === 'succeeded') counts.push({ dimension: 'route', value: `${step.id}:${typeof output.to === 'string' ? output.to : 'none'}` });
   const own = calls.filter((c) => c.step_id === attempt.step_id && c.created_at.getTime() <= attempt.finished_at.getTime() + 1);
   const prompt = own.length > 0 ? { modelSteps: 1, firstTryValid: own[0]!.error_class === null && !own.some((c) => c.purpose === 'repair') ? 1 : 0 } : {};
   if (counts.length === 0 && own.length === 0) return null;

@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.js';
 import { latencyBucket, readMetrics, readTrace, runTraceId, type Metrics } from '../../src/observe/index.js';
+import { startRun } from '../../src/engine/index.js';
 import { testDatabases } from '../support/databases.js';
 import { useFakeLlmServer } from '../support/fake-llm-server.js';
-import { buildFixture, day, nearestRank, price, tokens, type Fixture } from './metrics-fixture.js';
+import { testEngine, waitForRun } from '../support/harness.js';
+import { buildFixture, day, models, nearestRank, price, tokens, type Fixture } from './metrics-fixture.js';
 
 const llm = useFakeLlmServer();
 
@@ -131,6 +133,24 @@ describe.each(testDatabases())('metrics from the rollups on $name', (database) =
     expect((await db.query(`SELECT * FROM metric_hours ORDER BY hour, stage, version_id`)).rows).toEqual(before);
     expect((await db.query(`SELECT * FROM metric_counts ORDER BY hour, dimension, value`)).rows).toEqual(counts);
     expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM observed_runs`)).rows[0]!.n).toBe(7);
+  });
+
+  it('counts a model step that failed for good as a prompt that did not succeed', async () => {
+    const before = (await readMetrics(db, { workflowId: 'replies', from: new Date(fx.todayStart - 3 * day), to: fx.now, bucket: 'day', now: fx.now })).totals;
+    const engine = testEngine(db, { models: models(llm) });
+    await engine.startWorkers();
+    try {
+      // The provider fails: the step is not retried (a provider error is final) and the run fails.
+      llm.script('openai', { status: 500, message: 'upstream down' });
+      const { run } = await startRun(db, { workflowId: 'replies', stage: 'production', trigger: 'manual', input: { question: 'down?', review: false, fail: false } });
+      expect((await waitForRun(db, run.id, ['failed', 'succeeded'])).status).toBe('failed');
+    } finally {
+      await engine.stop();
+    }
+    await fx.tracer.drain();
+    const after = (await readMetrics(db, { workflowId: 'replies', from: new Date(fx.todayStart - 3 * day), to: fx.now, bucket: 'day', now: fx.now })).totals;
+    expect(after).toMatchObject({ runs: before.runs + 1, failed: before.failed + 1, model_calls: before.model_calls + 1 });
+    expect([after.model_steps, after.first_try_valid]).toEqual([before.model_steps + 1, before.first_try_valid]);
   });
 
   it('stores model calls as spans with GenAI attributes, a repair as a second call of its step', async () => {

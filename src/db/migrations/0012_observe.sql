@@ -53,7 +53,7 @@ CREATE TABLE metric_hours (
   outcome_unknown integer NOT NULL DEFAULT 0,
   -- Succeeded with no review task: automation coverage is automated / runs ended.
   automated integer NOT NULL DEFAULT 0,
-  -- Runs with at least one decided review task, and how they were decided.
+  -- The review tasks of the runs that ended which people decided (approved, edited or rejected), and how.
   reviewed integer NOT NULL DEFAULT 0,
   approved integer NOT NULL DEFAULT 0,
   overridden integer NOT NULL DEFAULT 0,
