@@ -32,6 +32,7 @@ const benches: Bench[] = [
   { name: 'governed-action', script: 'governed-action.ts', results: ['governed-action'] },
   { name: 'tracing-overhead', script: 'tracing-overhead.ts', results: ['tracing-overhead'], limitMs: 1_200_000 },
   { name: 'metrics-api', script: 'metrics-api.ts', results: ['metrics-api'], limitMs: 2_400_000 },
+  { name: 'otlp-ingest', script: 'otlp-ingest.ts', results: ['otlp-ingest'] },
 ];
 const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 240_000);
 const resultsFile = join(benchDir, 'RESULTS.md');

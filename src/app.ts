@@ -335,6 +335,7 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
     secretKey,
     auth: config.auth, serverUrl: () => config.auth.publicUrl ?? config.apiUrl, local: localAccess(osUser),
     models: { models: config.models, providerKeys: config.providerKeys },
+    otlp: { redaction: config.observe.redaction },
     callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
   });
   return {

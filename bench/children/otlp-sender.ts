@@ -1,6 +1,8 @@
 // OTLP/HTTP clients for the ingest benchmark: BENCH_CLIENTS loops, each POSTing a 500-span
 // ExportTraceServiceRequest as soon as its previous one is answered (closed loop, as a
-// BatchSpanProcessor does), for BENCH_DURATION_S. The batch is made once with the OpenTelemetry SDK
+// BatchSpanProcessor does), for BENCH_DURATION_S. With BENCH_RATE (spans/s) the clients instead
+// send on a schedule that adds up to that rate, and latency counts from each request's due time, so
+// a server that falls behind shows it as queueing. The batch is made once with the OpenTelemetry SDK
 // and encoded once with the official serializer; each request then gets fresh trace ids by
 // rewriting the id bytes in place, so every span is new to Keel and the client costs almost nothing.
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -13,6 +15,7 @@ const token = process.env.BENCH_TOKEN!;
 const clients = Number(process.env.BENCH_CLIENTS ?? 4);
 const durationSec = Number(process.env.BENCH_DURATION_S ?? 20);
 const warmupSec = Number(process.env.BENCH_WARMUP_S ?? 2);
+const ratePerSec = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 
 const { body: base, traceIdOffsets, spans: spansPerBatch } = otlpBatch();
 const latencies: number[] = [];
@@ -22,11 +25,19 @@ let rejectedSpans = 0;
 /** Including the warm-up: what the table must hold at the end. */
 let acceptedInAll = 0;
 
-async function client(id: number, until: number, measureFrom: number): Promise<void> {
+async function client(id: number, start: number, until: number, measureFrom: number): Promise<void> {
   const body = Uint8Array.from(base);
+  // Paced: this client's requests are due every `interval` ms, the clients staggered evenly.
+  const interval = ratePerSec === undefined ? 0 : (clients * spansPerBatch * 1000) / ratePerSec;
   for (let seq = 0; performance.now() < until; seq++) {
     setTraceIds(body, traceIdOffsets, (process.pid << 8) | id, seq);
-    const t0 = performance.now();
+    let t0 = performance.now();
+    if (ratePerSec !== undefined) {
+      const due = start + (id * interval) / clients + seq * interval;
+      if (due > t0) await new Promise((resolve) => setTimeout(resolve, due - t0));
+      t0 = due;
+      if (due >= until) break;
+    }
     let status: string;
     try {
       const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` } });
@@ -53,6 +64,6 @@ await fromParent('go');
 const start = performance.now();
 const measureFrom = start + warmupSec * 1000;
 const until = measureFrom + durationSec * 1000;
-await Promise.all(Array.from({ length: clients }, (_, i) => client(i, until, measureFrom)));
+await Promise.all(Array.from({ length: clients }, (_, i) => client(i, start, until, measureFrom)));
 tellParent({ type: 'done', latencies, statuses, acceptedSpans, rejectedSpans, acceptedInAll, bodyBytes: base.length, wallMs: performance.now() - measureFrom });
 process.exit(0);

@@ -96,7 +96,7 @@ export function registerOtlpRoutes(app: ApiApp, deps: OtlpRouteDeps): void {
       });
     }
     const answer = exportResponse(format, outcome.rejected, outcome.rejected > 0 ? rejectionMessage(outcome.reasons) : '');
-    return c.body(answer as string, 200, { 'content-type': otlpContentTypes[format] });
+    return c.body(answer, 200, { 'content-type': otlpContentTypes[format] });
   });
 }
 
@@ -119,7 +119,7 @@ export function otlpErrorResponse(c: Context<ApiEnv>, error: unknown, statusFor:
   const message = e.code === 'internal' ? 'Keel failed to store these spans; the server log has the details.' : e.hint ? `${e.message} ${e.hint}` : e.message;
   const headers: Record<string, string> = { 'content-type': otlpContentTypes[format] };
   if (e.retryAfterMs !== undefined && (status === 429 || status === 503)) headers['retry-after'] = String(Math.ceil(e.retryAfterMs / 1000));
-  return c.body(statusBody(format, rpcCodeFor(status), message) as string, status as 400, headers);
+  return c.body(statusBody(format, rpcCodeFor(status), message), status as 400, headers);
 }
 
 const binary = z.string().openapi({ format: 'binary' });

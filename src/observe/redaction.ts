@@ -3,10 +3,17 @@
 // masked says what it was ([email], [card], ...), so a trace still reads.
 import type { RedactionConfig } from '../config/index.js';
 import { isSecretKey } from '../audit/index.js';
+import type { AttributeValue, Attributes } from './span.js';
 
 export interface Redactor {
   /** A plain-JSON copy of `value` with secrets and personal data masked. */
   value<T>(value: T): T;
+  /**
+   * The same for span attributes that are already plain values (primitives and flat arrays, as the
+   * OTLP decoders produce them): walked directly, without value()'s JSON round trip, which the OTLP
+   * receiver would otherwise pay for every span it stores.
+   */
+  attributes(attributes: Attributes): Attributes;
   text(text: string): string;
 }
 
@@ -21,6 +28,7 @@ const phoneCandidate = /(?:\+|\b)\(?\d(?:[\s.()-]{0,2}\d){7,14}\b/g;
 // "token" in their name without holding a credential: a number under such a key is kept, or no
 // trace would show what its model calls used.
 const tokenCount = /tokens$|token_count/i;
+const anyDigit = /\d/;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -36,9 +44,11 @@ export function createRedactor(config: RedactionConfig): Redactor {
   const custom = config.patterns.map((p) => ({ re: new RegExp(p.pattern, 'g'), mask: `[${p.name}]` }));
   const text = (input: string): string => {
     let out = input;
-    if (config.emails) out = out.replace(email, '[email]');
-    if (config.cardNumbers) out = out.replace(cardCandidate, (m) => (luhn(m.replace(/\D/g, '')) ? '[card]' : m));
-    if (config.phoneNumbers) {
+    // Cheap checks first: most attribute values have no '@' and no digit, and skip the patterns.
+    if (config.emails && out.includes('@')) out = out.replace(email, '[email]');
+    const digits = (config.cardNumbers || config.phoneNumbers) && anyDigit.test(out);
+    if (config.cardNumbers && digits) out = out.replace(cardCandidate, (m) => (luhn(m.replace(/\D/g, '')) ? '[card]' : m));
+    if (config.phoneNumbers && digits) {
       out = out.replace(phoneCandidate, (m) => {
         const digits = m.replace(/\D/g, '').length;
         return digits <= 15 && digits >= (m.startsWith('+') ? 8 : 10) ? '[phone]' : m;
@@ -47,18 +57,41 @@ export function createRedactor(config: RedactionConfig): Redactor {
     for (const { re, mask } of custom) out = out.replace(re, mask);
     return out;
   };
+  // Attribute keys repeat across spans: each key's verdict is worked out once (bounded, so a sender
+  // inventing keys cannot grow it without end).
+  const verdicts = new Map<string, boolean>();
+  const secret = (key: string): boolean => {
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = isSecretKey(key);
+      if (verdicts.size >= 10_000) verdicts.clear();
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+  const masked = (key: string, v: unknown) => secret(key) && !(typeof v === 'number' && tokenCount.test(key));
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return text(value);
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      out[key] = isSecretKey(key) && !(typeof v === 'number' && tokenCount.test(key)) ? '[redacted]' : walk(v);
-    }
+    for (const [key, v] of Object.entries(value)) out[key] = masked(key, v) ? '[redacted]' : walk(v);
     return out;
   };
+  const attributeValue = (v: AttributeValue): AttributeValue =>
+    typeof v === 'string' ? text(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? text(x) : x)) : v;
   return {
     text,
+    attributes(attributes: Attributes): Attributes {
+      const out: Attributes = {};
+      for (const key in attributes) {
+        const v = attributes[key]!;
+        const redactedValue = masked(key, v) ? '[redacted]' : attributeValue(v);
+        if (key === '__proto__') Object.defineProperty(out, key, { value: redactedValue, enumerable: true, writable: true, configurable: true });
+        else out[key] = redactedValue;
+      }
+      return out;
+    },
     value<T>(value: T): T {
       const json = JSON.stringify(value);
       return json === undefined ? value : (walk(JSON.parse(json)) as T);

@@ -84,7 +84,7 @@ export function mapRequest(request: OtlpRequest, workflowKinds: ReadonlyMap<stri
       reject(target.reason, spanCount);
       continue;
     }
-    const resource = redactor.value(rs.resource);
+    const resource = redactor.attributes(rs.resource);
     for (const ss of rs.scopeSpans) {
       for (const s of ss.spans) {
         const problem = spanProblem(s);
@@ -101,8 +101,8 @@ export function mapRequest(request: OtlpRequest, workflowKinds: ReadonlyMap<stri
           startedAt: new Date(s.startMs), endedAt: new Date(s.endMs),
           status: s.statusCode === 2 ? 'error' : s.statusCode === 1 ? 'ok' : 'unset',
           statusMessage: s.statusMessage === '' ? null : redactor.text(s.statusMessage),
-          attributes: redactor.value(s.attributes),
-          events: s.events.length === 0 ? null : s.events.map((e) => (e.attributes ? { name: redactor.text(e.name), time: e.time, attributes: redactor.value(e.attributes) } : { name: redactor.text(e.name), time: e.time })),
+          attributes: redactor.attributes(s.attributes),
+          events: s.events.length === 0 ? null : s.events.map((e) => (e.attributes ? { name: redactor.text(e.name), time: e.time, attributes: redactor.attributes(e.attributes) } : { name: redactor.text(e.name), time: e.time })),
           resource, scope: ss.scope,
         });
       }

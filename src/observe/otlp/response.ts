@@ -35,7 +35,7 @@ function stringField(out: number[], field: number, text: string): void {
 }
 
 /** The answer to an export: partial_success set only when spans were rejected. */
-export function exportResponse(format: OtlpFormat, rejected: number, errorMessage: string): Uint8Array | string {
+export function exportResponse(format: OtlpFormat, rejected: number, errorMessage: string): Uint8Array<ArrayBuffer> | string {
   if (format === 'json') {
     // proto3 JSON writes int64 as a decimal string.
     return JSON.stringify(rejected > 0 ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage } } : {});
@@ -52,7 +52,7 @@ export function exportResponse(format: OtlpFormat, rejected: number, errorMessag
 }
 
 /** google.rpc.Status for a failed request. */
-export function statusBody(format: OtlpFormat, code: number, message: string): Uint8Array | string {
+export function statusBody(format: OtlpFormat, code: number, message: string): Uint8Array<ArrayBuffer> | string {
   if (format === 'json') return JSON.stringify({ code, message });
   const out: number[] = [];
   if (code !== 0) {
