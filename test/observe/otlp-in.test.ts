@@ -28,7 +28,8 @@ async function rollup(db: Db, workflowId: string) {
     `SELECT coalesce(sum(runs), 0)::int AS runs, coalesce(sum(succeeded), 0)::int AS succeeded, coalesce(sum(failed), 0)::int AS failed,
             coalesce(sum(model_calls), 0)::int AS model_calls, coalesce(sum(tokens_in), 0)::int AS tokens_in,
             coalesce(sum(tokens_out), 0)::int AS tokens_out, coalesce(sum(cost_usd), 0)::float8 AS cost_usd,
-            coalesce(sum(metric_sum), 0)::float8 AS metric_sum, coalesce(sum(metric_count), 0)::int AS metric_count
+            coalesce(sum(metric_sum), 0)::float8 AS metric_sum, coalesce(sum(metric_count), 0)::int AS metric_count,
+            coalesce(sum(automated), 0)::int AS automated
        FROM metric_hours WHERE workflow_id = $1 AND version_id = '' AND stage = 'production'`, [workflowId]);
   return r.rows[0]!;
 }
@@ -85,7 +86,8 @@ describe.each(testDatabases())('OTLP in on $name', (database) => {
       .toEqual([{ traceId: failed, status: 'error', spans: 3 }, { traceId: ok, status: 'unset', spans: 3 }]);
     const counted = await rollup(db, 'support-script');
     // The root span's keel.metric.value is the run's business metric (metric.per_run).
-    expect(counted).toMatchObject({ runs: 2, succeeded: 1, failed: 1, model_calls: 2, tokens_in: 2400, tokens_out: 600, metric_sum: 4.5, metric_count: 1 });
+    // The run that ended well counts as done without a person (automation coverage); the failed one does not.
+    expect(counted).toMatchObject({ runs: 2, succeeded: 1, failed: 1, automated: 1, model_calls: 2, tokens_in: 2400, tokens_out: 600, metric_sum: 4.5, metric_count: 1 });
     expect(counted.cost_usd).toBeCloseTo(2 * ticketCost, 12);
     const classes = await db.query<{ value: string; runs: number }>(`SELECT value, runs FROM metric_counts WHERE workflow_id = 'support-script' AND dimension = 'error_class'`);
     expect(classes.rows).toEqual([{ value: 'CrmTimeout', runs: 1 }]);

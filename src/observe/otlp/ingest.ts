@@ -145,6 +145,9 @@ export function factsOf(record: SpanRecord, attributes: Attributes, priceOf: Pri
   return {
     workflowId: record.workflowId, versionId: '', stage: 'production', at: record.endedAt,
     status: root ? (failed ? 'failed' : 'succeeded') : null,
+    // Coverage: a run that ended well counts as done without a person unless its root span says a
+    // person reviewed it (`keel.reviewed: true`); Keel cannot see an external workflow's people otherwise.
+    automated: root && !failed && attributes['keel.reviewed'] !== true,
     latencyMs: root ? record.endedAt.getTime() - record.startedAt.getTime() : null,
     ...(usage ? { modelCalls: 1, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: usage.costUsd } : {}),
     metricValue: root && typeof metric === 'number' && Number.isFinite(metric) ? metric : null,
