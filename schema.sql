@@ -434,13 +434,6 @@ CREATE TABLE observe_cursors (
   CONSTRAINT observe_cursors_pkey PRIMARY KEY (name)
 );
 
-CREATE TABLE observed_runs (
-  run_id text NOT NULL,
-  hour timestamp with time zone NOT NULL,
-  observed_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT observed_runs_pkey PRIMARY KEY (run_id)
-);
-
 CREATE TABLE review_comments (
   id bigint NOT NULL DEFAULT nextval('review_comments_id_seq'::regclass),
   review_id text NOT NULL,
@@ -652,7 +645,6 @@ CREATE TABLE spans (
   CONSTRAINT spans_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
 CREATE UNIQUE INDEX spans_identity ON public.spans USING btree (trace_id, span_id);
-CREATE INDEX spans_run ON public.spans USING btree (run_id) WHERE (run_id IS NOT NULL);
 CREATE INDEX spans_stored ON public.spans USING brin (stored_at);
 CREATE INDEX spans_workflow_roots ON public.spans USING btree (workflow_id, started_at DESC) WHERE (parent_span_id IS NULL);
 

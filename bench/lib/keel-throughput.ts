@@ -40,8 +40,8 @@ export const cpuHeader = 'CPU % of a core: machine / postgres (this db) / worker
 
 export interface ThroughputPass {
   database: 'postgres' | 'pglite';
-  /** With the tracer running beside the workers: the spans stored once it caught up. */
-  spansStored?: number;
+  /** With the tracer running beside the workers: the spans stored once it caught up, and how long that took after the drain. */
+  traced?: { spans: number; catchUpMs: number };
   runs: number;
   processes: number;
   concurrency: number;
@@ -116,15 +116,17 @@ function benchTracer(db: Db): Tracer {
   });
 }
 
-/** Spans stored once the tracer has caught up with every run (a final pass with no settling, not timed). */
-async function tracedSpans(db: Db): Promise<number> {
+/** Spans stored once the tracer has caught up with every run, and how long catching up took after the drain. */
+async function tracedSpans(db: Db): Promise<{ spans: number; catchUpMs: number }> {
+  const t0 = performance.now();
   const catchUp = createTracer({
     db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 1_000, batch: 1_000, settleMs: 0,
     loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => console.error(m, e),
   });
   await catchUp.drain();
+  const catchUpMs = performance.now() - t0;
   const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans`);
-  return r.rows[0]!.n;
+  return { spans: r.rows[0]!.n, catchUpMs };
 }
 
 /** Worker pool size for a concurrency: graphile-worker's advice (concurrency + 2, at least 10), used for both. */
@@ -165,9 +167,9 @@ export async function postgresPass(options: { runs: number; processes: number; c
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // backends flush their table statistics about once a second
     const hot = await db.query<{ upd: number; hot: number }>(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_user_tables WHERE relname = 'runs'`);
     const statements = options.profile ? mergeStatements(stopped.map((s) => s.statements as StatementStats[])) : undefined;
-    const spansStored = tracer ? await tracedSpans(db) : undefined;
+    const traced = tracer ? await tracedSpans(db) : undefined;
     return {
-      spansStored,
+      traced,
       database: 'postgres', runs: options.runs, processes: options.processes, concurrency: options.concurrency, poolSize: options.poolSize,
       enqueueRunsPerSec, runsPerSec: options.runs / (spanMs / 1000), wallRunsPerSec: options.runs / (wallMs / 1000), succeeded,
       cpu: passCpu(used),
@@ -210,9 +212,9 @@ export async function pglitePass(options: { runs: number; concurrency: number; t
     if (engine.errors.length) console.error('engine errors', engine.errors.slice(0, 3));
     const statements = db.report();
     const { succeeded, spanMs } = await drainStats(db);
-    const spansStored = tracer ? await tracedSpans(db) : undefined;
+    const traced = tracer ? await tracedSpans(db) : undefined;
     return {
-      spansStored,
+      traced,
       database: 'pglite', runs: options.runs, processes: 1, concurrency: options.concurrency, poolSize: 1,
       enqueueRunsPerSec, runsPerSec: options.runs / (spanMs / 1000), wallRunsPerSec: options.runs / (wallMs / 1000), succeeded,
       cpu: { ...passCpu(used), workersPct: [used.benchPct] },

@@ -8,6 +8,8 @@ import type { AttributeValue, Attributes } from './span.js';
 export interface Redactor {
   /** A plain-JSON copy of `value` with secrets and personal data masked. */
   value<T>(value: T): T;
+  /** `value` (plain JSON, as read from jsonb) masked and written as JSON text, in one pass. */
+  json(value: unknown): string;
   /**
    * The same for span attributes that are already plain values (primitives and flat arrays, as the
    * OTLP decoders produce them): walked directly, without value()'s JSON round trip, which the OTLP
@@ -95,6 +97,10 @@ export function createRedactor(config: RedactionConfig): Redactor {
     value<T>(value: T): T {
       const json = JSON.stringify(value);
       return json === undefined ? value : (walk(JSON.parse(json)) as T);
+    },
+    json(value: unknown): string {
+      // Values read from jsonb are plain JSON already: walked as they are, without a copy first.
+      return JSON.stringify(walk(value)) ?? 'null';
     },
   };
 }

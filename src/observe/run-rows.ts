@@ -6,7 +6,7 @@ import type { StoredError } from '../errors.js';
 
 export interface TracedRun {
   id: string; workflow_id: string; version_id: string; stage: string; status: string; trigger_kind: string;
-  input: unknown; state: Record<string, unknown>; output: unknown; error: StoredError | null;
+  input: unknown; output: unknown; error: StoredError | null;
   created_at: Date; started_at: Date | null; finished_at: Date | null;
   /** updated_at as PostgreSQL prints it: microseconds kept, so the cursor is exact. */
   updated_key: string;
@@ -47,7 +47,7 @@ export async function readChangedRuns(
   db: Queryable, after: { at: string; id: string } | null, until: Date, limit: number,
 ): Promise<RunRows> {
   const runs = (await db.query<TracedRun>(
-    `SELECT id, workflow_id, version_id, stage, status, trigger_kind, input, state, output, error, created_at, started_at, finished_at, updated_at::text AS updated_key
+    `SELECT id, workflow_id, version_id, stage, status, trigger_kind, input, output, error, created_at, started_at, finished_at, updated_at::text AS updated_key
        FROM runs
       WHERE updated_at <= $3 AND ($1::timestamptz IS NULL OR (updated_at, id) > ($1::timestamptz, $2::text))
       ORDER BY updated_at, id LIMIT $4`,

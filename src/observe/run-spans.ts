@@ -16,7 +16,7 @@ export interface SpanOptions {
 
 function payload(options: SpanOptions, name: string, value: unknown): Attributes {
   if (value === undefined || value === null) return {};
-  const json = JSON.stringify(options.redactor.value(value));
+  const json = options.redactor.json(value);
   return options.payloads ? { [name]: json } : { [`${name}.bytes`]: Buffer.byteLength(json) };
 }
 
@@ -26,6 +26,15 @@ function spanBase(run: TracedRun): Pick<SpanRecord, 'traceId' | 'workflowId' | '
 
 function runAttributes(run: TracedRun): Attributes {
   return { 'keel.workflow.id': run.workflow_id, 'keel.run.id': run.id, 'keel.version.id': run.version_id, 'keel.stage': run.stage };
+}
+
+// Versions are immutable: each one's steps are indexed once, not for every run.
+const stepIndex = new WeakMap<WorkflowSpec, Map<string, StepSpec>>();
+function stepsOf(spec: WorkflowSpec | undefined): Map<string, StepSpec> {
+  if (!spec) return new Map();
+  let steps = stepIndex.get(spec);
+  if (!steps) stepIndex.set(spec, (steps = new Map(spec.steps.map((s) => [s.id, s]))));
+  return steps;
 }
 
 export function runSpans(
@@ -48,7 +57,7 @@ export function runSpans(
       },
     });
   }
-  const steps = new Map<string, StepSpec>((spec?.steps ?? []).map((s) => [s.id, s]));
+  const steps = stepsOf(spec);
   for (const a of rows.attempts) {
     const step = steps.get(a.step_id);
     const failed = a.status === 'failed' || a.status === 'interrupted';

@@ -1,13 +1,13 @@
 // The tracer turns what runs did into spans and rollups, after the fact: it walks the runs changed
 // since its cursor (updated_at, id) and writes the spans of their finished work (ids derived from
 // the rows, so seeing a run again writes nothing new). What a span newly stored describes (a model
-// call's tokens, a step's features) and, once, a run's end are added to the rollups in the same
-// transaction. The engine's hot path stays as it was; spans lag by about a tick.
+// call's tokens, a step's features, and through its root span a run's end) is added to the rollups
+// in the same transaction, so each counts once. The engine's hot path stays as it was; spans lag by about a tick.
 import type { Db, Queryable } from '../db/index.js';
 import type { WorkflowSpec } from '../spec/index.js';
 import { createLeaderLoop, type LeaderLoop } from './leader-loop.js';
 import type { Redactor } from './redaction.js';
-import { addToRollups, hourOf, type RunFacts } from './rollup.js';
+import { addToRollups, type RunFacts } from './rollup.js';
 import { readChangedRuns, type RunRows } from './run-rows.js';
 import { callFacts, endFacts, stepFacts } from './run-facts.js';
 import { runSpans, terminalRunStatuses } from './run-spans.js';
@@ -86,33 +86,26 @@ export function createTracer(options: TracerOptions): Tracer {
     const shifted = (at: Date) => new Date(at.getTime() + skewMs);
     const spans: SpanRecord[] = [];
     const pending: Array<{ key: string; facts: () => RunFacts | null }> = [];
-    const ended: Array<{ runId: string; facts: RunFacts }> = [];
     for (const run of rows.runs) {
       const spec = await options.loadSpec(run.version_id);
       const own = { attempts: rows.attempts.get(run.id) ?? [], modelCalls: rows.modelCalls.get(run.id) ?? [], reviews: rows.reviews.get(run.id) ?? [] };
       spans.push(...runSpans(run, own, spec, { redactor: options.redactor, payloads: options.payloads }));
-      // Usage and step features count once, when their span is first stored.
+      // What a span describes counts once, when the span is first stored: a model call its usage,
+      // a step its features, and the run's root span (written once the run has ended) its end.
+      const trace = runTraceId(run.id);
       for (const call of own.modelCalls) {
-        pending.push({ key: spanKey(runTraceId(run.id), keelSpanId('model_call', call.id)), facts: () => callFacts(run, call, shifted(call.created_at)) });
+        pending.push({ key: spanKey(trace, keelSpanId('model_call', call.id)), facts: () => callFacts(run, call, shifted(call.created_at)) });
       }
       for (const attempt of own.attempts) {
-        pending.push({ key: spanKey(runTraceId(run.id), keelSpanId('attempt', attempt.id)), facts: () => stepFacts(run, attempt, own.modelCalls, spec, shifted(attempt.finished_at)) });
+        pending.push({ key: spanKey(trace, keelSpanId('attempt', attempt.id)), facts: () => stepFacts(run, attempt, own.modelCalls, spec, shifted(attempt.finished_at)) });
       }
-      if (terminalRunStatuses.has(run.status) && run.finished_at) ended.push({ runId: run.id, facts: endFacts(run, own.reviews, shifted(run.finished_at)) });
+      if (terminalRunStatuses.has(run.status) && run.finished_at) {
+        const finished = run.finished_at;
+        pending.push({ key: spanKey(trace, keelSpanId('run', run.id)), facts: () => endFacts(run, own.reviews, shifted(finished)) });
+      }
     }
     const fresh = await insertNewSpans(tx, spans);
     const facts = pending.filter((p) => fresh.has(p.key)).map((p) => p.facts()).filter((f): f is RunFacts => f !== null);
-    if (ended.length > 0) {
-      // A run's end counts once: observed_runs remembers the runs already counted.
-      const counted = await tx.query<{ run_id: string }>(
-        `INSERT INTO observed_runs (run_id, hour)
-         SELECT run_id, hour FROM jsonb_to_recordset($1::jsonb) AS r(run_id text, hour timestamptz)
-         ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
-        [JSON.stringify(ended.map((e) => ({ run_id: e.runId, hour: hourOf(e.facts.at).toISOString() })))],
-      );
-      const now = new Set(counted.rows.map((r) => r.run_id));
-      facts.push(...ended.filter((e) => now.has(e.runId)).map((e) => e.facts));
-    }
     await addToRollups(tx, facts);
   }
 

@@ -132,7 +132,7 @@ describe.each(testDatabases())('metrics from the rollups on $name', (database) =
     expect(await fx.tracer.drain()).toBeGreaterThanOrEqual(8);
     expect((await db.query(`SELECT * FROM metric_hours ORDER BY hour, stage, version_id`)).rows).toEqual(before);
     expect((await db.query(`SELECT * FROM metric_counts ORDER BY hour, dimension, value`)).rows).toEqual(counts);
-    expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM observed_runs`)).rows[0]!.n).toBe(7);
+    expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM spans WHERE parent_span_id IS NULL`)).rows[0]!.n).toBe(7);
   });
 
   it('counts a model step that failed for good as a prompt that did not succeed', async () => {

@@ -32,7 +32,6 @@ CREATE TABLE spans (
 CREATE UNIQUE INDEX spans_identity ON spans (trace_id, span_id);
 -- A workflow's traces, newest first: their root spans only.
 CREATE INDEX spans_workflow_roots ON spans (workflow_id, started_at DESC) WHERE parent_span_id IS NULL;
-CREATE INDEX spans_run ON spans (run_id) WHERE run_id IS NOT NULL;
 -- Retention prunes by age; spans arrive roughly in time order, so a BRIN index is enough and costs
 -- next to nothing on ingest.
 CREATE INDEX spans_stored ON spans USING brin (stored_at);
@@ -87,14 +86,6 @@ CREATE TABLE metric_counts (
   value text NOT NULL,
   runs integer NOT NULL DEFAULT 0,
   PRIMARY KEY (workflow_id, stage, dimension, hour, version_id, value)
-);
-
--- A run counted in the rollups: written in the same transaction as its counts, so a run is counted
--- once however often the tracer sees it.
-CREATE TABLE observed_runs (
-  run_id text PRIMARY KEY,
-  hour timestamptz NOT NULL,
-  observed_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- Where background readers of Keel's tables have got to (the tracer over runs by updated_at, the
