@@ -11,8 +11,8 @@ import { createEngine, type Engine } from './engine/index.js';
 import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
-import { deployWorkflow, getVersionById, setPaused } from './registry/index.js';
-import { createMonitorLoop, createOtlpExporter, createRedactor, createRetention, createTracer, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
+import { deployWorkflow, setPaused } from './registry/index.js';
+import { createMonitorLoop, createOtlpExporter, createRetention, createTracer, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
@@ -188,10 +188,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
 function createKeelTracer(db: Db, config: Readonly<Config>, onError: (message: string, error: unknown) => void): Tracer {
   const { observe } = config;
   return createTracer({
-    db, redactor: createRedactor(observe.redaction), payloads: observe.redaction.payloads,
-    tickMs: observe.tracer.tickMs, batch: observe.tracer.batch, settleMs: 2_000,
-    loadSpec: async (versionId) => (await getVersionById(db, versionId)).definition,
-    onError,
+    db, redaction: observe.redaction, tickMs: observe.tracer.tickMs, batch: observe.tracer.batch, onError,
   });
 }
 

@@ -9,8 +9,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, loadConfig, type ClassifierModelConfig } from '../src/config/index.js';
 import { applyFileGrants, connectorKinds, createConnectorRuntime, loadConnectorFiles, type ConnectorFileGrants } from '../src/connectors/index.js';
-import { createMonitorLoop, createRedactor, createTracer } from '../src/observe/index.js';
-import { getVersionById, setPaused } from '../src/registry/index.js';
+import { createMonitorLoop, createTracer } from '../src/observe/index.js';
+import { setPaused } from '../src/registry/index.js';
 import type { Db } from '../src/db/index.js';
 import { startRun, wakeRun } from '../src/engine/index.js';
 import { listModelCalls, readLabelledFile, storeClassifierVersion, trainClassifier, type ClassifierModel } from '../src/models/index.js';
@@ -344,8 +344,7 @@ describe.each(testDatabases())('example workflows on $name', (database) => {
     let dayShift = -86_400_000;
     const clock = () => new Date(Date.now() + offset + dayShift);
     const tracer = createTracer({
-      db, redactor: createRedactor(shipped.observe.redaction), payloads: true, tickMs: 1_000, batch: 200, settleMs: 0, clock,
-      loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => expect.fail(`${m}: ${String(e)}`),
+      db, redaction: shipped.observe.redaction, tickMs: 1_000, batch: 200, settleMs: 0, clock, onError: (m, e) => expect.fail(`${m}: ${String(e)}`),
     });
     const paused: unknown[] = [];
     const monitors = createMonitorLoop({

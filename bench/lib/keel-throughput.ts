@@ -4,9 +4,8 @@
 import { migrate, openPostgres, type Db } from '../../src/db/index.js';
 import { randomBytes } from 'node:crypto';
 import { startRun } from '../../src/engine/index.js';
-import { getVersionById, resolveDeployment } from '../../src/registry/index.js';
-import { configSchema } from '../../src/config/index.js';
-import { createRedactor, createTracer, type Tracer } from '../../src/observe/index.js';
+import { resolveDeployment } from '../../src/registry/index.js';
+import { createTracer, type Tracer } from '../../src/observe/index.js';
 import { spawnBenchChild } from './children.js';
 import { cpuWindow, type CpuUse } from './cpu.js';
 import { createPostgresDatabase, openBenchDatabase } from './databases.js';
@@ -111,8 +110,7 @@ async function walStats(db: Db): Promise<WalStats> {
 /** The tracer as `keel serve` runs it (one-second ticks, two seconds' settling), in the bench process. */
 function benchTracer(db: Db): Tracer {
   return createTracer({
-    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 1_000, batch: 200, settleMs: 2_000,
-    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => console.error(m, e),
+    db, tickMs: 1_000, batch: 200, settleMs: 2_000, onError: (m, e) => console.error(m, e),
   });
 }
 
@@ -120,8 +118,7 @@ function benchTracer(db: Db): Tracer {
 async function tracedSpans(db: Db): Promise<{ spans: number; catchUpMs: number }> {
   const t0 = performance.now();
   const catchUp = createTracer({
-    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 1_000, batch: 1_000, settleMs: 0,
-    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => console.error(m, e),
+    db, tickMs: 1_000, batch: 1_000, settleMs: 0, onError: (m, e) => console.error(m, e),
   });
   await catchUp.drain();
   const catchUpMs = performance.now() - t0;

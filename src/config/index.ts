@@ -5,4 +5,4 @@ export {
   configSchema, type Config, type ModelConfig, type LanguageModelConfig, type ClassifierModelConfig, type EmbeddingModelConfig,
   type NotificationWebhookConfig, reviewEventNames,
 } from './schema.js';
-export { type ObserveConfig, type RedactionConfig, type OtlpExportConfig } from './observe-section.js';
+export { redactionSection, type ObserveConfig, type RedactionConfig, type OtlpExportConfig } from './observe-section.js';

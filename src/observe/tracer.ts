@@ -6,7 +6,9 @@
 import type { Db, Queryable } from '../db/index.js';
 import type { WorkflowSpec } from '../spec/index.js';
 import { createLeaderLoop, type LeaderLoop } from './leader-loop.js';
-import type { Redactor } from './redaction.js';
+import { redactionSection, type RedactionConfig } from '../config/index.js';
+import { getVersionById } from '../registry/index.js';
+import { createRedactor } from './redaction.js';
 import { addToRollups, type RunFacts } from './rollup.js';
 import { readChangedRuns, type RunRows } from './run-rows.js';
 import { callFacts, endFacts, stepFacts } from './run-facts.js';
@@ -19,18 +21,20 @@ const cursorName = 'tracer';
 
 export interface TracerOptions {
   db: Db;
-  redactor: Redactor;
-  payloads: boolean;
-  tickMs: number;
-  /** Runs read per pass. */
-  batch: number;
+  /** What is masked before spans are stored, and whether payloads are kept (observe.redaction); the defaults when absent. */
+  redaction?: RedactionConfig;
+  /** How often the loop looks for changed runs (observe.tracer.tickMs); 1 s when absent. */
+  tickMs?: number;
+  /** Runs read per pass (observe.tracer.batch); 200 when absent. */
+  batch?: number;
   /**
    * Changes younger than this are left for the next pass: a transaction that began before the
    * cursor moved but committed after would otherwise be skipped. Engine writes are one statement
-   * each, so a couple of seconds is ample.
+   * each, so the default of two seconds is ample; tests that drain by hand pass 0.
    */
-  settleMs: number;
-  loadSpec(versionId: string): Promise<WorkflowSpec | undefined>;
+  settleMs?: number;
+  /** A version's definition; the registry's stored version when absent. */
+  loadSpec?(versionId: string): Promise<WorkflowSpec | undefined>;
   /**
    * Now, for the hours runs count in: a run counts in the hour it ended, moved by however far this
    * clock is from the real one (tests run a fake clock to place traffic in the past).
@@ -67,13 +71,18 @@ async function saveCursor(db: Queryable, cursor: Cursor): Promise<void> {
 export function createTracer(options: TracerOptions): Tracer {
   const { db } = options;
   const clock = options.clock ?? (() => new Date());
+  const redaction = options.redaction ?? redactionSection.parse({});
+  const spanOptions = { redactor: createRedactor(redaction), payloads: redaction.payloads };
+  const batch = options.batch ?? 200;
+  const settleMs = options.settleMs ?? 2_000;
+  const loadSpec = options.loadSpec ?? (async (versionId: string) => (await getVersionById(db, versionId)).definition);
 
   async function pass(): Promise<number> {
     const skewMs = clock().getTime() - Date.now();
     return db.transaction(async (tx) => {
       const cursor = await loadCursor(tx);
-      const until = (await tx.query<{ until: Date }>(`SELECT now() - $1 * interval '1 millisecond' AS until`, [options.settleMs])).rows[0]!.until;
-      const rows = await readChangedRuns(tx, cursor, until, options.batch);
+      const until = (await tx.query<{ until: Date }>(`SELECT now() - $1 * interval '1 millisecond' AS until`, [settleMs])).rows[0]!.until;
+      const rows = await readChangedRuns(tx, cursor, until, batch);
       if (rows.runs.length === 0) return 0;
       await writeRuns(tx, rows, skewMs);
       const last = rows.runs[rows.runs.length - 1]!;
@@ -87,9 +96,9 @@ export function createTracer(options: TracerOptions): Tracer {
     const spans: SpanRecord[] = [];
     const pending: Array<{ key: string; facts: () => RunFacts | null }> = [];
     for (const run of rows.runs) {
-      const spec = await options.loadSpec(run.version_id);
+      const spec = await loadSpec(run.version_id);
       const own = { attempts: rows.attempts.get(run.id) ?? [], modelCalls: rows.modelCalls.get(run.id) ?? [], reviews: rows.reviews.get(run.id) ?? [] };
-      spans.push(...runSpans(run, own, spec, { redactor: options.redactor, payloads: options.payloads }));
+      spans.push(...runSpans(run, own, spec, spanOptions));
       // What a span describes counts once, when the span is first stored: a model call its usage,
       // a step its features, and the run's root span (written once the run has ended) its end.
       const trace = runTraceId(run.id);
@@ -114,10 +123,10 @@ export function createTracer(options: TracerOptions): Tracer {
     for (;;) {
       const n = await pass();
       total += n;
-      if (n < options.batch) return total;
+      if (n < batch) return total;
     }
   }
 
-  const loop = createLeaderLoop({ db, lockKey: tracerLockKey, tickMs: options.tickMs, name: 'tracer pass', tick: drain, onError: options.onError });
+  const loop = createLeaderLoop({ db, lockKey: tracerLockKey, tickMs: options.tickMs ?? 1_000, name: 'tracer pass', tick: drain, onError: options.onError });
   return { ...loop, pass, drain };
 }

@@ -2,10 +2,8 @@
 // its own workers (two straight through, one approved and one edited by a person), counted in the
 // rollups by the tracer, then printed as a table and as the API's JSON.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/index.js';
 import { startRun, wakeRun, type RunStatus } from '../../src/engine/index.js';
-import { createRedactor, createTracer } from '../../src/observe/index.js';
-import { getVersionById } from '../../src/registry/index.js';
+import { createTracer } from '../../src/observe/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { waitForRun } from '../support/harness.js';
 import { parseJson, runCli, startTestKeel, type TestKeel } from './cli-harness.js';
@@ -37,8 +35,7 @@ beforeAll(async () => {
   await triageRun('urgent: payroll', 'edit');
   const db = server.keel.db;
   const tracer = createTracer({
-    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: false, tickMs: 60_000, batch: 100, settleMs: 0,
-    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
+    db, tickMs: 60_000, batch: 100, settleMs: 0, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
   });
   await tracer.drain();
   await tracer.stop();

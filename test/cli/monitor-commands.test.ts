@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectorRuntime } from '../../src/connectors/index.js';
 import { startRun } from '../../src/engine/index.js';
-import { createMonitorLoop, createRedactor, createTracer } from '../../src/observe/index.js';
-import { configSchema } from '../../src/config/index.js';
-import { getVersionById } from '../../src/registry/index.js';
+import { createMonitorLoop, createTracer } from '../../src/observe/index.js';
+
+
 import { testSecretKey, waitForRun } from '../support/harness.js';
 import { parseJson, runCli, startTestKeel, type TestKeel } from './cli-harness.js';
 
@@ -26,8 +26,7 @@ beforeAll(async () => {
   const { run } = await startRun(db, { workflowId: 'triage', stage: 'production', trigger: 'manual', input: { subject: 'printer jam' } });
   await waitForRun(db, run.id, ['succeeded', 'waiting']);
   const tracer = createTracer({
-    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: false, tickMs: 60_000, batch: 100, settleMs: 0,
-    loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
+    db, tickMs: 60_000, batch: 100, settleMs: 0, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
   });
   await tracer.drain();
   const monitors = createMonitorLoop({

@@ -6,8 +6,7 @@
 import { configSchema } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun, type RunRow, type RunStatus } from '../../src/engine/index.js';
-import { createRedactor, createTracer, type Tracer } from '../../src/observe/index.js';
-import { getVersionById } from '../../src/registry/index.js';
+import { createTracer, type Tracer } from '../../src/observe/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import type { FakeLlmServer } from '../support/fake-llm-server.js';
 import { deploy, testEngine, waitForRun } from '../support/harness.js';
@@ -109,8 +108,7 @@ export async function buildFixture(db: Db, llm: FakeLlmServer): Promise<Fixture>
   let placeAt = today - 2 * day;
   let skewFrom = Date.now();
   const tracer = createTracer({
-    db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 60_000, batch: 3, settleMs: 0,
-    loadSpec: async (id) => (await getVersionById(db, id)).definition,
+    db, tickMs: 60_000, batch: 3, settleMs: 0,
     // Runs count at placeAt plus however long ago the batch began: the batch lands around noon of its day.
     clock: () => new Date(placeAt + (Date.now() - skewFrom)),
     onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },

@@ -2,11 +2,9 @@
 // page draws it), answered against its contract: 404 until the tracer has written a span, then the
 // same spans as GET /api/traces/{traceId}; someone who may not read the run's workflow gets 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun } from '../../src/engine/index.js';
-import { createRedactor, createTracer, runTraceId, type Tracer } from '../../src/observe/index.js';
-import { getVersionById } from '../../src/registry/index.js';
+import { createTracer, runTraceId, type Tracer } from '../../src/observe/index.js';
 import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
 import { deploy, testEngine, waitForRun } from '../support/harness.js';
@@ -28,8 +26,7 @@ describe.each(testDatabases())('the trace of a run on $name', (database) => {
     engine = testEngine(db);
     await engine.startWorkers();
     tracer = createTracer({
-      db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 50, batch: 50, settleMs: 0,
-      loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
+      db, tickMs: 50, batch: 50, settleMs: 0, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
     });
     app = testHttpApp(db);
     admin = (await createTestIdentity(db, ['admin'])).token;

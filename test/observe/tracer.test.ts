@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun } from '../../src/engine/index.js';
-import { createRedactor, createTracer, readTrace, runTraceId, type Tracer } from '../../src/observe/index.js';
-import { getVersionById } from '../../src/registry/index.js';
+import { createTracer, readTrace, runTraceId, type Tracer } from '../../src/observe/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
 import { useFakeLlmServer } from '../support/fake-llm-server.js';
@@ -56,8 +55,7 @@ describe.each(testDatabases())('the tracer on $name', (database) => {
     db = await database.open();
     engine = testEngine(db, { models: models() });
     tracer = createTracer({
-      db, redactor: createRedactor(configSchema.parse({}).observe.redaction), payloads: true, tickMs: 50, batch: 2, settleMs: 0,
-      loadSpec: async (id) => (await getVersionById(db, id)).definition, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
+      db, tickMs: 50, batch: 2, settleMs: 0, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
     });
     await engine.startWorkers();
   });
