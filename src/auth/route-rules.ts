@@ -78,6 +78,7 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/workflows/{id}/diff': on('workflows:read', { workflow: 'id' }),
   'PUT /api/workflows/{id}/deployments/{stage}': on('deployments:write', { workflow: 'id' }),
   'POST /api/workflows/{id}/deployments/{stage}/pause': on('deployments:write', { workflow: 'id' }),
+  'POST /api/workflows/{id}/deployments/{stage}/rollback': on('deployments:write', { workflow: 'id' }),
   'POST /api/workflows/{id}/deployments/{stage}/resume': on('deployments:write', { workflow: 'id' }),
   'GET /api/workflows/{id}/members': on('workflows:read', { workflow: 'id' }),
   'PUT /api/workflows/{id}/members': on('members:write', { workflow: 'id' }),

@@ -19,7 +19,7 @@ import { connectorsApplyCommand, connectorsSecretCommand } from './commands/conn
 import { connectorsCommand, connectorsPauseCommand, connectorsResumeCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
 import { deployCommand } from './commands/deploy.js';
-import { pauseStageCommand, pointCommand, resumeStageCommand } from './commands/deployments.js';
+import { pauseStageCommand, pointCommand, resumeStageCommand, rollbackCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
 import { metricsCommand, metricsReviewsCommand } from './commands/metrics.js';
 import { driftCommand, incidentAckCommand, incidentsCommand, monitorsCommand } from './commands/monitors.js';
@@ -48,7 +48,7 @@ import { printProblem, processIo, type Io } from './output.js';
 
 export const commands: readonly CommandSpec[] = [
   serveCommand, workerCommand, validateCommand, deployCommand,
-  workflowsCommand, versionsCommand, diffCommand, pointCommand, pauseStageCommand, resumeStageCommand,
+  workflowsCommand, versionsCommand, diffCommand, pointCommand, rollbackCommand, pauseStageCommand, resumeStageCommand,
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewNextCommand, reviewClaimCommand, reviewReleaseCommand,
   reviewApproveCommand, reviewEditCommand, reviewRejectCommand, reviewEscalateCommand, reviewCommentCommand, reviewBulkApproveCommand,

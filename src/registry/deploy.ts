@@ -128,7 +128,9 @@ async function storeVersion(tx: Queryable, spec: WorkflowSpec, hash: string, inp
 }
 
 /** Moves a stage's deployment to a version; returns false when it already pointed there. */
-export async function pointStage(tx: Queryable, workflowId: string, stage: Stage, versionId: string, actor: string): Promise<boolean> {
+export async function pointStage(
+  tx: Queryable, workflowId: string, stage: Stage, versionId: string, actor: string, move: 'deploy' | 'rollback' = 'deploy',
+): Promise<boolean> {
   const current = await tx.query<{ version_id: string }>(
     `SELECT version_id FROM deployments WHERE workflow_id = $1 AND stage = $2 FOR UPDATE`, [workflowId, stage],
   );
@@ -140,11 +142,11 @@ export async function pointStage(tx: Queryable, workflowId: string, stage: Stage
     [workflowId, stage, versionId, actor],
   );
   await tx.query(
-    `INSERT INTO deployment_history (workflow_id, stage, action, version_id, previous_version_id, actor) VALUES ($1, $2, 'deploy', $3, $4, $5)`,
-    [workflowId, stage, versionId, previous, actor],
+    `INSERT INTO deployment_history (workflow_id, stage, action, version_id, previous_version_id, actor) VALUES ($1, $2, $6, $3, $4, $5)`,
+    [workflowId, stage, versionId, previous, actor, move],
   );
   await recordAudit(tx, {
-    actor, action: 'deployment:moved', subjectType: 'workflow', subjectId: workflowId,
+    actor, action: move === 'rollback' ? 'deployment:rolled_back' : 'deployment:moved', subjectType: 'workflow', subjectId: workflowId,
     data: { stage, version: versionId, previous },
   });
   return true;

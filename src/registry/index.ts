@@ -9,3 +9,4 @@ export {
 export { setPaused, lockStagePause, type PauseOptions } from './pause.js';
 export { diffDefinitions, type DiffEntry } from './diff.js';
 export { registerRegistryRoutes, workflowSchema, deploymentSchema, versionSummarySchema, versionSchema, diffSchema, deployResultSchema } from './routes.js';
+export { rollbackStage, rollbackTarget, type RollbackResult } from './rollback.js';

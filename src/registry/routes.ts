@@ -4,6 +4,7 @@ import { validateWorkflowText } from '../spec/index.js';
 import { deployWorkflow } from './deploy.js';
 import { diffDefinitions } from './diff.js';
 import { setPaused } from './pause.js';
+import { rollbackStage } from './rollback.js';
 import { getVersion, getWorkflow, listVersions, listWorkflows, moveDeployment } from './queries.js';
 
 export const deploymentSchema = z.object({
@@ -127,6 +128,19 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
   }), async (c) => {
     const p = c.req.valid('param');
     return sendJson(c, await moveDeployment(db, p.id, p.stage, c.req.valid('json').version, c.get('actor')));
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/api/workflows/{id}/deployments/{stage}/rollback', tags: ['registry'],
+    summary: 'Roll a stage back to the version it ran before the current one (runs in flight finish on their own version)',
+    request: { params: stageParams },
+    responses: {
+      200: jsonBody(z.object({ deployment: deploymentSchema, from: z.object({ id: z.string(), number: z.number().int() }) }), 'The stage after the rollback, and the version it left'),
+      ...problems(404, 409),
+    },
+  }), async (c) => {
+    const p = c.req.valid('param');
+    return sendJson(c, await rollbackStage(db, p.id, p.stage, c.get('actor')));
   });
 
   for (const action of ['pause', 'resume'] as const) {

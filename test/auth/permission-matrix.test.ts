@@ -120,6 +120,7 @@ function probes(ids: { run: string; review: string; user: string }): Record<stri
     'GET /api/workflows/{id}/diff': { path: '/api/workflows/alpha/diff?from=1&to=1' },
     'PUT /api/workflows/{id}/deployments/{stage}': { path: '/api/workflows/alpha/deployments/nowhere', body: { version: '1' } },
     'POST /api/workflows/{id}/deployments/{stage}/pause': { path: '/api/workflows/alpha/deployments/nowhere/pause' },
+    'POST /api/workflows/{id}/deployments/{stage}/rollback': { path: '/api/workflows/alpha/deployments/nowhere/rollback' },
     'POST /api/workflows/{id}/deployments/{stage}/resume': { path: '/api/workflows/alpha/deployments/nowhere/resume' },
     'GET /api/workflows/{id}/members': { path: '/api/workflows/alpha/members' },
     'PUT /api/workflows/{id}/members': { path: '/api/workflows/alpha/members', body: bad },

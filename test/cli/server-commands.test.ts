@@ -71,6 +71,12 @@ describe('deploying and the registry', () => {
     expect(refused.err[0]).toMatch(/^error: .*paused at stage sandbox \(checking a drift\)/);
     expect(refused.stderr).toContain('hint: Resume it with `keel resume triage --stage sandbox`');
     expect((await keel('resume', 'triage', '--stage', 'sandbox')).stdout).toContain('is accepting runs');
+    // Testing ran v2 only: nothing earlier to go back to. Pointed at v1 after it, it rolls back to v2.
+    const nothing = await keel('rollback', 'triage', '--stage', 'testing');
+    expect(nothing.code).toBe(1);
+    expect(nothing.err[0]).toMatch(/no earlier version to roll back to/);
+    await keel('point', 'triage', '--stage', 'testing', '--version', '1');
+    expect((await keel('rollback', 'triage', '--stage', 'testing')).out).toEqual([expect.stringMatching(/^triage testing rolled back from v1 to v2 /)]);
   });
 
   it('answers an API error with its detail and exit 1', async () => {

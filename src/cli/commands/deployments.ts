@@ -1,4 +1,4 @@
-// `keel point`, `keel pause`, `keel resume`: moving and holding a stage's deployment.
+// `keel point`, `keel rollback`, `keel pause`, `keel resume`: moving and holding a stage's deployment.
 import { seg } from '../api-client.js';
 import { stageNames, type Deployment } from '../api-types.js';
 import { exitCodes, oneOf, requireOption, type CommandContext, type CommandSpec } from '../command.js';
@@ -21,6 +21,24 @@ export const pointCommand: CommandSpec = {
     const d = await (await ctx.api()).put<Deployment>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}`, { version });
     if (ctx.json) return jsonAnswer(ctx.io, d);
     ctx.io.out(`${d.workflow_id} ${d.stage} now points at v${d.version_number} (${d.version_id})${d.paused ? '; the stage is paused' : ''}`);
+    return exitCodes.ok;
+  },
+};
+
+const rollbackUsage = 'keel rollback WORKFLOW --stage S';
+
+export const rollbackCommand: CommandSpec = {
+  path: ['rollback'],
+  usage: rollbackUsage,
+  summary: 'Roll a stage back to the version it ran before the current one (runs in flight finish on their own version)',
+  options: { stage: stageOption },
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    const id = ctx.args[0] ?? '';
+    const stage = oneOf(requireOption(ctx, 'stage', rollbackUsage), stageNames, '--stage', rollbackUsage);
+    const r = await (await ctx.api()).post<{ deployment: Deployment; from: { id: string; number: number } }>(`/api/workflows/${seg(id)}/deployments/${seg(stage)}/rollback`, {});
+    if (ctx.json) return jsonAnswer(ctx.io, r);
+    ctx.io.out(`${r.deployment.workflow_id} ${r.deployment.stage} rolled back from v${r.from.number} to v${r.deployment.version_number} (${r.deployment.version_id})`);
     return exitCodes.ok;
   },
 };
