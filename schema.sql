@@ -125,12 +125,31 @@ CREATE TABLE dataset_cases (
   review_id text,
   created_by text NOT NULL,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
+  added_in integer NOT NULL DEFAULT 1,
+  removed_in integer,
   CONSTRAINT dataset_cases_pkey PRIMARY KEY (id),
+  CONSTRAINT dataset_cases_range CHECK (((added_in >= 1) AND ((removed_in IS NULL) OR (removed_in > added_in)))),
   CONSTRAINT dataset_cases_review_id_fkey FOREIGN KEY (review_id) REFERENCES reviews(id),
   CONSTRAINT dataset_cases_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
-CREATE UNIQUE INDEX dataset_cases_review ON public.dataset_cases USING btree (workflow_id, dataset, review_id) WHERE (review_id IS NOT NULL);
+CREATE INDEX dataset_cases_added ON public.dataset_cases USING btree (workflow_id, dataset, added_in);
+CREATE UNIQUE INDEX dataset_cases_review_live ON public.dataset_cases USING btree (workflow_id, dataset, review_id) WHERE ((review_id IS NOT NULL) AND (removed_in IS NULL));
 CREATE INDEX dataset_cases_workflow ON public.dataset_cases USING btree (workflow_id, dataset, created_at);
+
+CREATE TABLE dataset_versions (
+  workflow_id text NOT NULL,
+  dataset text NOT NULL,
+  number integer NOT NULL,
+  case_count integer NOT NULL,
+  content_hash text NOT NULL,
+  change text NOT NULL,
+  created_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  note text,
+  CONSTRAINT dataset_versions_number_check CHECK ((number >= 1)),
+  CONSTRAINT dataset_versions_pkey PRIMARY KEY (workflow_id, dataset, number),
+  CONSTRAINT dataset_versions_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
 
 CREATE TABLE deployment_history (
   id bigint NOT NULL DEFAULT nextval('deployment_history_id_seq'::regclass),
@@ -141,12 +160,13 @@ CREATE TABLE deployment_history (
   previous_version_id text,
   actor text NOT NULL,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT deployment_history_action_check CHECK ((action = ANY (ARRAY['deploy'::text, 'pause'::text, 'resume'::text]))),
+  CONSTRAINT deployment_history_action_check CHECK ((action = ANY (ARRAY['deploy'::text, 'pause'::text, 'resume'::text, 'rollback'::text]))),
   CONSTRAINT deployment_history_pkey PRIMARY KEY (id),
   CONSTRAINT deployment_history_previous_version_id_fkey FOREIGN KEY (previous_version_id) REFERENCES workflow_versions(id),
   CONSTRAINT deployment_history_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
   CONSTRAINT deployment_history_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
+CREATE INDEX deployment_history_stage ON public.deployment_history USING btree (workflow_id, stage, id DESC);
 CREATE INDEX deployment_history_workflow ON public.deployment_history USING btree (workflow_id, created_at);
 
 CREATE TABLE deployments (

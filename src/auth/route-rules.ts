@@ -131,6 +131,13 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   // A decided review becomes a labelled case: whoever may decide the workflow's reviews may label its data.
   'POST /api/reviews/{id}/dataset-case': on('reviews:decide', { review: 'id' }),
   'GET /api/workflows/{id}/datasets/{dataset}/cases': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/datasets': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/datasets/{dataset}/versions/{n}/cases': on('workflows:read', { workflow: 'id' }),
+  // Datasets decide what a version is measured against before promotion, so changing one is the
+  // workflow's builders' and owners' (like deploying), not a viewer's.
+  'POST /api/workflows/{id}/datasets/{dataset}/import': on('workflows:deploy', { workflow: 'id' }),
+  'POST /api/workflows/{id}/datasets/{dataset}/cases': on('workflows:deploy', { workflow: 'id' }),
+  'DELETE /api/workflows/{id}/datasets/{dataset}/cases/{caseId}': on('workflows:deploy', { workflow: 'id' }),
 
   // The instruction library is shared by every workflow: anyone who may read some workflow may read
   // it; storing a version or moving a label changes what every workflow using it runs next, so it

@@ -135,6 +135,11 @@ export type MetricFigures = z.infer<typeof import('../observe/index.js').metricF
 /** A workflow's labelled cases (POST /api/reviews/{id}/dataset-case, GET .../datasets/{dataset}/cases). */
 export type DatasetCase = z.infer<typeof import('../evals/index.js').datasetCaseSchema>;
 export type AddedDatasetCase = z.infer<typeof import('../evals/index.js').addedCaseSchema>;
+/** Dataset versions (GET .../datasets, .../versions/{n}/cases, POST .../import, .../cases). */
+export type DatasetVersion = z.infer<typeof import('../evals/index.js').datasetVersionSchema>;
+export type DatasetSummary = z.infer<typeof import('../evals/index.js').datasetSummarySchema>;
+export type ImportedDatasetCases = z.infer<typeof import('../evals/index.js').importedCasesSchema>;
+export type DatasetVersionCases = z.infer<typeof import('../evals/index.js').versionCasesSchema>;
 
 // Connectors, grants and the access inventory (GET /api/connectors, /api/grants, /api/access/inventory).
 export type Connector = z.infer<typeof connectorSchema>;

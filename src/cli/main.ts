@@ -17,7 +17,8 @@ import { auditExportCommand, auditListCommand, auditVerifyCommand } from './comm
 import { boundarySuggestCommand } from './commands/boundary.js';
 import { connectorsApplyCommand, connectorsSecretCommand } from './commands/connector-config.js';
 import { connectorsCommand, connectorsPauseCommand, connectorsResumeCommand, connectorsShowCommand } from './commands/connectors.js';
-import { datasetsAddFromReviewCommand, datasetsCasesCommand } from './commands/datasets.js';
+import { datasetsAddCommand, datasetsAddFromReviewCommand, datasetsCasesCommand, datasetsListCommand, datasetsRemoveCommand } from './commands/datasets.js';
+import { datasetsImportCommand } from './commands/datasets-import.js';
 import { deployCommand } from './commands/deploy.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand, rollbackCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
@@ -52,7 +53,8 @@ export const commands: readonly CommandSpec[] = [
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewNextCommand, reviewClaimCommand, reviewReleaseCommand,
   reviewApproveCommand, reviewEditCommand, reviewRejectCommand, reviewEscalateCommand, reviewCommentCommand, reviewBulkApproveCommand,
-  metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand, datasetsAddFromReviewCommand, datasetsCasesCommand,
+  metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand,
+  datasetsListCommand, datasetsCasesCommand, datasetsImportCommand, datasetsAddCommand, datasetsRemoveCommand, datasetsAddFromReviewCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,

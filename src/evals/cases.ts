@@ -1,11 +1,14 @@
 // Dataset cases: an input and the output it should have produced, kept per workflow and dataset.
 // The first source is the review queue: a decided task is a case a person has already labelled.
 import { randomBytes } from 'node:crypto';
-import { recordAudit } from '../audit/index.js';
 import type { Db, Queryable } from '../db/index.js';
 import { getRun } from '../engine/index.js';
 import { KeelError } from '../errors.js';
 import { getReview, type ReviewRow } from '../review/index.js';
+import type { DatasetCase } from './dataset-case.js';
+import { finishVersion, nextVersionNumber, type DatasetVersion } from './versions.js';
+
+export type { DatasetCase } from './dataset-case.js';
 
 export const defaultDataset = 'default';
 /** Dataset names appear in URLs and file names: letters, digits, `_`, `-` and `.`, starting with a letter or digit. */
@@ -13,19 +16,6 @@ export const datasetNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const maxTags = 20;
 const tagPattern = /^[^\s,][^,]{0,63}$/;
 
-export interface DatasetCase {
-  id: string;
-  workflow_id: string;
-  dataset: string;
-  input: unknown;
-  expected: unknown;
-  tags: string[];
-  /** Where the case came from: `review` for one added from a decided task. */
-  source: string;
-  review_id: string | null;
-  created_by: string;
-  created_at: Date;
-}
 
 export interface AddCaseFromReview {
   reviewId: string;
@@ -41,6 +31,8 @@ export interface AddedCase {
   case: DatasetCase;
   /** False when this review was already in this dataset: the existing case is answered unchanged. */
   created: boolean;
+  /** The version the addition made; the latest version when nothing changed. */
+  version: number;
 }
 
 /**
@@ -59,28 +51,29 @@ export async function addCaseFromReview(db: Db, input: AddCaseFromReview): Promi
     const review = await getReview(tx, input.reviewId);
     const expected = input.expected !== undefined ? input.expected : decidedOutput(review);
     const caseInput = await reviewInput(tx, review);
+    const number = await nextVersionNumber(tx, review.workflow_id, dataset);
     const inserted = await tx.query<DatasetCase>(
-      `INSERT INTO dataset_cases (id, workflow_id, dataset, input, expected, tags, source, review_id, created_by)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::text[], 'review', $7, $8)
-       ON CONFLICT (workflow_id, dataset, review_id) WHERE review_id IS NOT NULL DO NOTHING
+      `INSERT INTO dataset_cases (id, workflow_id, dataset, input, expected, tags, source, review_id, created_by, added_in)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::text[], 'review', $7, $8, $9)
+       ON CONFLICT (workflow_id, dataset, review_id) WHERE review_id IS NOT NULL AND removed_in IS NULL DO NOTHING
        RETURNING *`,
-      [newCaseId(), review.workflow_id, dataset, JSON.stringify(caseInput), JSON.stringify(expected ?? null), tags, review.id, input.actor],
+      [newCaseId(), review.workflow_id, dataset, JSON.stringify(caseInput), JSON.stringify(expected ?? null), tags, review.id, input.actor, number],
     );
     const added = inserted.rows[0];
     if (!added) {
       const existing = await tx.query<DatasetCase>(
-        `SELECT * FROM dataset_cases WHERE workflow_id = $1 AND dataset = $2 AND review_id = $3`, [review.workflow_id, dataset, review.id],
+        `SELECT * FROM dataset_cases WHERE workflow_id = $1 AND dataset = $2 AND review_id = $3 AND removed_in IS NULL`, [review.workflow_id, dataset, review.id],
       );
-      return { case: existing.rows[0]!, created: false };
+      return { case: existing.rows[0]!, created: false, version: number - 1 };
     }
-    await recordAudit(tx, {
-      actor: input.actor, action: 'dataset:case_added', subjectType: 'dataset_case', subjectId: added.id,
-      data: {
-        workflow: review.workflow_id, dataset, review: review.id, decision: review.status, tags,
-        expected_from: input.expected !== undefined ? 'caller' : review.status,
+    const version: DatasetVersion = await finishVersion(tx, {
+      workflowId: review.workflow_id, dataset, number, change: 'review', actor: input.actor,
+      audit: {
+        action: 'dataset:case_added', subjectType: 'dataset_case', subjectId: added.id,
+        data: { review: review.id, decision: review.status, tags, expected_from: input.expected !== undefined ? 'caller' : review.status },
       },
     });
-    return { case: added, created: true };
+    return { case: added, created: true, version: version.number };
   });
 }
 
@@ -89,18 +82,19 @@ export interface ListCasesOptions {
   limit?: number;
 }
 
-/** A workflow's cases, of one dataset or of all, oldest first. */
+/** A workflow's cases in the latest version of one dataset or of all, oldest first. */
 export async function listCases(db: Queryable, workflowId: string, dataset?: string, options: ListCasesOptions = {}): Promise<DatasetCase[]> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 500), 1), 5000);
   const r = await db.query<DatasetCase>(
-    `SELECT * FROM dataset_cases WHERE workflow_id = $1 AND ($2::text IS NULL OR dataset = $2)
+    `SELECT * FROM dataset_cases WHERE workflow_id = $1 AND ($2::text IS NULL OR dataset = $2) AND removed_in IS NULL
      ORDER BY dataset, created_at, id LIMIT $3`,
     [workflowId, dataset ?? null, limit],
   );
   return r.rows;
 }
 
-function newCaseId(): string {
+/** A new case id: time-ordered, with randomness so that ids made in the same millisecond differ. */
+export function newCaseId(): string {
   return `case_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 }
 
@@ -136,7 +130,7 @@ async function reviewInput(tx: Queryable, review: ReviewRow): Promise<unknown> {
   return given;
 }
 
-function checkDataset(name: string): void {
+export function checkDataset(name: string): void {
   if (!datasetNamePattern.test(name)) {
     throw new KeelError('invalid_input', `"${name}" is not a dataset name.`, {
       problems: [{ path: 'dataset', message: 'letters, digits, _, - and ., starting with a letter or digit, at most 100' }],
@@ -144,22 +138,23 @@ function checkDataset(name: string): void {
   }
 }
 
-function checkTags(tags: readonly string[]): string[] {
+export function checkTags(tags: readonly string[]): string[] {
+  const problem = tagsProblem(tags);
+  if (problem) throw new KeelError('invalid_input', problem.message, { problems: [problem] });
+  return [...new Set(tags)];
+}
+
+/** What is wrong with a list of tags (duplicates are not wrong: they are dropped), or undefined. */
+export function tagsProblem(tags: readonly string[]): { path: string; message: string } | undefined {
   const bad = tags.findIndex((t) => typeof t !== 'string' || !tagPattern.test(t));
-  if (bad >= 0) {
-    throw new KeelError('invalid_input', `Tag ${JSON.stringify(tags[bad])} is not a tag.`, {
-      problems: [{ path: `tags[${bad}]`, message: 'at most 64 characters, no commas, not starting with a space' }],
-    });
-  }
-  const unique = [...new Set(tags)];
-  if (unique.length > maxTags) {
-    throw new KeelError('invalid_input', `A case takes at most ${maxTags} tags, not ${unique.length}.`, { problems: [{ path: 'tags', message: `at most ${maxTags}` }] });
-  }
-  return unique;
+  if (bad >= 0) return { path: `tags[${bad}]`, message: `tag ${JSON.stringify(tags[bad])} is not a tag: at most 64 characters, no commas, not starting with a space` };
+  const unique = new Set(tags).size;
+  if (unique > maxTags) return { path: 'tags', message: `a case takes at most ${maxTags} tags, not ${unique}` };
+  return undefined;
 }
 
 /** Refuses what JSON cannot hold (undefined, functions, NaN and infinities, class instances), naming where. */
-function checkJson(value: unknown, path: string): void {
+export function checkJson(value: unknown, path: string): void {
   const fail = (at: string, what: string) => {
     throw new KeelError('invalid_input', `${at} is not valid JSON: ${what}.`, { problems: [{ path: at, message: what }] });
   };

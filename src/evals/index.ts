@@ -1,8 +1,20 @@
-// The evals slice owns a workflow's datasets: labelled cases, today added from decided reviews.
-// Eval runs (a version executed in sandbox against a dataset and scored), imports and dataset
-// versions grow here.
+// The evals slice owns a workflow's datasets: labelled cases added from decided reviews, imported
+// from CSV or JSON Lines files or written by hand, in immutable versions an eval run can name.
+// Eval runs (a version executed in sandbox against a dataset and scored) grow here.
 export {
   addCaseFromReview, listCases, datasetNamePattern, defaultDataset,
   type DatasetCase, type AddCaseFromReview, type AddedCase, type ListCasesOptions,
 } from './cases.js';
-export { registerDatasetRoutes, datasetCaseSchema, addedCaseSchema } from './routes.js';
+export { importCases, addCase, removeCase, type ImportCases, type ImportedCases, type AddCase } from './changes.js';
+export { parseDatasetFile, readDatasetFile, maxImportRows, type DatasetFileFormat, type ImportedRow, type RowProblem } from './import-file.js';
+export {
+  datasetVersionCases, getDatasetVersion, listDatasets,
+  type DatasetVersion, type DatasetChange, type DatasetSummary, type VersionCases, type VersionCasesOptions,
+} from './versions.js';
+export { registerDatasetRoutes } from './routes.js';
+export { datasetCaseSchema, addedCaseSchema, datasetVersionSchema, datasetSummarySchema, importedCasesSchema, versionCasesSchema } from './schemas.js';
+export {
+  scoreCase, casePassed, aggregate, passRateInterval, judgeOutputSchema, judgePrompt,
+  type ScoreResult, type ScorerCase, type ScorerDeps, type ScorerSummary, type LabelMetrics, type LabelScores, type LabelPair,
+  type ConfusionCell, type Interval,
+} from './scorers/index.js';

@@ -1,21 +1,11 @@
-// Datasets over HTTP: add a decided review as a case, list a dataset's cases.
+// Datasets over HTTP: add a decided review as a case, list a dataset's cases (of its latest
+// version); the version routes are registered from here too, so the HTTP edge mounts one function.
 import type { Db } from '../db/index.js';
-import { createRoute, isoDate, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
+import { createRoute, jsonBody, problems, sendJson, z, type ApiApp } from '../contract/index.js';
 import { getWorkflow } from '../registry/index.js';
 import { addCaseFromReview, listCases } from './cases.js';
-
-export const datasetCaseSchema = z.object({
-  id: z.string(), workflow_id: z.string(), dataset: z.string(),
-  input: z.unknown().describe("What the workflow was given: the run's input, or an external task's context.payload"),
-  expected: z.unknown().describe('What it should have answered: the approved or corrected output, or { rejected, reason }'),
-  tags: z.array(z.string()), source: z.string().describe('Where the case came from: review, ...'),
-  review_id: z.string().nullable(), created_by: z.string(), created_at: isoDate,
-}).openapi('DatasetCase');
-
-export const addedCaseSchema = z.object({
-  case: datasetCaseSchema,
-  created: z.boolean().describe('False when this review was already in the dataset; the existing case is answered'),
-}).openapi('AddedDatasetCase');
+import { addedCaseSchema, datasetCaseSchema } from './schemas.js';
+import { registerDatasetVersionRoutes } from './version-routes.js';
 
 const addBody = z.object({
   dataset: z.string().optional().describe('Which dataset of the workflow; default when absent'),
@@ -40,7 +30,7 @@ export function registerDatasetRoutes(app: ApiApp, db: Db): void {
   });
 
   app.openapi(createRoute({
-    method: 'get', path: '/api/workflows/{id}/datasets/{dataset}/cases', tags: ['datasets'], summary: "A dataset's cases, oldest first",
+    method: 'get', path: '/api/workflows/{id}/datasets/{dataset}/cases', tags: ['datasets'], summary: "The cases of a dataset's latest version, oldest first",
     request: {
       params: z.object({ id: z.string(), dataset: z.string() }),
       query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }),
@@ -51,4 +41,6 @@ export function registerDatasetRoutes(app: ApiApp, db: Db): void {
     await getWorkflow(db, p.id);
     return sendJson(c, { cases: await listCases(db, p.id, p.dataset, { limit: c.req.valid('query').limit }) });
   });
+
+  registerDatasetVersionRoutes(app, db);
 }

@@ -23,7 +23,7 @@ export {
   trainClassifierVersion, storeClassifierVersion, listClassifierVersions, loadClassifier, type ClassifierVersion, type TrainRequest,
 } from './classifier-store.js';
 export {
-  evaluateClassifier, readLabelledFile, parseLabelledText, splitStratified, createRandom, trainClassifier, serializeClassifier, deserializeClassifier,
-  type ClassifierModel, type ClassifierEvaluation, type LabelledRow, type Prediction, type TrainProgress,
+  evaluateClassifier, readLabelledFile, parseLabelledText, parseCsv, formatOf, maxListedProblems, splitStratified, createRandom, trainClassifier, serializeClassifier, deserializeClassifier,
+  type ClassifierModel, type ClassifierEvaluation, type LabelledRow, type LabelledFormat, type CsvRecord, type Prediction, type TrainProgress,
 } from './classifier/index.js';
 export { registerModelRoutes, modelSchema, modelCallSchema, publicModelCall } from './routes.js';

@@ -60,3 +60,5 @@ export { closest } from './suggest.js';
 export { APPROVAL } from './semantic.js';
 export { autoThreshold, thresholdCondition } from './approval-threshold.js';
 export { monitorSchema, monitorMetrics, driftFeatures, type MonitorSpec, type MonitorMetric, type DriftFeature } from './monitor-schema.js';
+export { evalsSchema, scorerSchema, scorerKinds, scorerKind, type EvalsSpec, type ScorerSpec, type ScorerKind } from './evals-schema.js';
+export { regexPatternProblem, regexPatternMaxLength } from './regex-pattern.js';

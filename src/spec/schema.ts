@@ -1,6 +1,7 @@
 // The shape of a workflow file. Every object is strict so a misspelt key is an error instead of a
 // silently ignored setting; defaults live here so every consumer sees the same filled-in spec.
 import { z } from 'zod';
+import { evalsSchema } from './evals-schema.js';
 import { monitorSchema } from './monitor-schema.js';
 import { duration, durationPattern, nonEmpty } from './primitives.js';
 
@@ -377,6 +378,7 @@ export const workflowSchema = z
     budget: budgetSchema.optional(),
     exclusions: z.array(exclusionSchema).default([]),
     runbook: runbookSchema.optional(),
+    evals: evalsSchema.optional(),
     on_pause: onPauseSchema.optional(),
   })
   .strict()

@@ -83,7 +83,7 @@ describe('keel datasets', () => {
     const list = await keel('datasets', 'cases', 'triage', '--dataset', 'golden');
     expect(list.out[0]).toMatch(/^ID\s+SOURCE\s+REVIEW\s+TAGS\s+CREATED\s+INPUT\s+EXPECTED$/);
     expect(list.out[1]).toMatch(new RegExp(`^${caseId}\\s+review\\s+${reviewId}\\s+printers,q3\\s+\\S+ \\S+\\s+\\{"subject":"ticket \\d+"\\}\\s+\\{"team":"it"\\}$`));
-    expect((await keel('datasets', 'cases', 'triage')).out[0]).toBe('no cases in triage/default yet (keel datasets add-from-review REVIEW_ID adds a decided review)');
+    expect((await keel('datasets', 'cases', 'triage')).out[0]).toBe('no cases in triage/default yet (keel datasets import, add or add-from-review adds some)');
 
     const open = (await runWithReview('triage', 'waiting', { status: 'pending' }))!;
     const refused = await keel('datasets', 'add-from-review', open);

@@ -66,7 +66,7 @@ describe.each(testDatabases())('dataset cases from reviews on $name', (database)
       tags: ['cards', 'q3'], source: 'review', review_id: reviewId, created_by: 'ana@example.com',
     });
     const again = await addCaseFromReview(db, { reviewId, actor: 'bo@example.com', tags: ['other'] });
-    expect(again).toEqual({ created: false, case: first.case });
+    expect(again).toEqual({ created: false, case: first.case, version: 1 });
     const elsewhere = await addCaseFromReview(db, { reviewId, actor: 'ana@example.com', dataset: 'golden' });
     expect(elsewhere.created).toBe(true);
     expect(elsewhere.case.id).not.toBe(first.case.id);

@@ -4,7 +4,8 @@
 import { extname } from 'node:path';
 import type { Model } from '../api-types.js';
 import { exitCodes, requireOption, type CommandContext, type CommandSpec } from '../command.js';
-import { jsonAnswer, table, type Io } from '../output.js';
+import { jsonAnswer, table } from '../output.js';
+import { progressPrinter } from '../progress.js';
 
 export const modelsListCommand: CommandSpec = {
   path: ['models', 'list'],
@@ -22,26 +23,6 @@ export const modelsListCommand: CommandSpec = {
     return exitCodes.ok;
   },
 };
-
-/** A progress bar on a terminal; a line per quarter elsewhere (logs, CI). */
-function progressPrinter(io: Io, tty: boolean) {
-  const shown = new Map<string, number>();
-  return (name: string, p: { phase: string; done: number; total: number }) => {
-    const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
-    if (tty) {
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      process.stderr.write(`\r${name} ${p.phase.padEnd(12)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}%   `);
-      if (fraction >= 1) process.stderr.write('\n');
-      return;
-    }
-    const quarter = Math.floor(fraction * 4);
-    const key = `${name}:${p.phase}`;
-    if (shown.get(key) === quarter) return;
-    shown.set(key, quarter);
-    io.err(`${name}: ${p.phase} ${quarter * 25}%`);
-  };
-}
 
 export const modelsTrainCommand: CommandSpec = {
   path: ['models', 'train'],

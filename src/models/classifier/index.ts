@@ -5,6 +5,7 @@ export { readLabelledFile, parseLabelledText, formatOf, maxListedProblems, type 
 export {
   trainClassifier, formatVersion, type ClassifierModel, type ClassifierInfo, type Prediction, type TrainProgress, type TrainOptions,
 } from './classifier.js';
+export { parseCsv, type CsvRecord, type CsvProblem } from './csv.js';
 export { serializeClassifier, deserializeClassifier } from './artifact.js';
 export { evaluateClassifier, expectedCalibrationError, calibrationBins, type ClassifierEvaluation, type LabelScore } from './metrics.js';
 export { splitStratified, createRandom } from './split.js';
