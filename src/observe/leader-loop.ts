@@ -1,6 +1,6 @@
 // A background job one process does at a time: it takes an advisory lock (kept while the process
-// lives), runs `tick` every `tickMs`, and reports errors instead of throwing into nowhere. Stopping
-// waits for a tick in progress, so nothing writes after stop() returns.
+// lives), runs `tick` every `tickMs` from its start, and reports errors instead of throwing into
+// nowhere. Stopping waits for a tick in progress, so nothing writes after stop() returns.
 import type { Db } from '../db/index.js';
 
 export interface LeaderLoop {
@@ -33,11 +33,12 @@ export function createLeaderLoop(options: {
     }, options.tickMs);
   };
   return {
+    // The first tick starts at once but is not waited for: a backlog to trace or spans to prune
+    // after downtime must not hold up the process's start.
     async start() {
       if (!stopped) return;
       stopped = false;
       running = once().then(schedule);
-      await running;
     },
     async stop() {
       stopped = true;

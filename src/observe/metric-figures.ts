@@ -2,15 +2,11 @@
 // histogram buckets, and a workflow's business metric against its baseline and target. Pure
 // functions over summed counters, so a window and each of its buckets are worked out the same way.
 import { metricTimeUnits, type MetricSpec } from '../spec/index.js';
-import { latencyBounds } from './rollup.js';
+import { counterColumns as counterNames, latencyBounds, type Counter } from './rollup.js';
 
-/** The counters of metric_hours, summed over some rows. */
-export const counterNames = [
-  'runs', 'succeeded', 'failed', 'rejected', 'canceled', 'outcome_unknown', 'automated', 'reviewed', 'approved', 'overridden',
-  'escalated', 'escalation_ms', 'latency_ms', 'model_steps', 'first_try_valid', 'model_calls', 'tokens_in', 'tokens_out',
-  'cost_usd', 'metric_sum', 'metric_count',
-] as const;
-export type Counters = Record<(typeof counterNames)[number], number>;
+export { counterNames };
+/** The counters of metric_hours (rollup.ts owns the list), summed over some rows. */
+export type Counters = Record<Counter, number>;
 
 export function emptyCounters(): Counters {
   return Object.fromEntries(counterNames.map((c) => [c, 0])) as Counters;

@@ -53,12 +53,13 @@ export function latencyBucket(ms: number): string {
   return bound === undefined ? '+Inf' : String(bound);
 }
 
-const counterColumns = [
+/** The counters of metric_hours, in column order: what a fact adds to and what a query sums. */
+export const counterColumns = [
   'runs', 'succeeded', 'failed', 'rejected', 'canceled', 'outcome_unknown', 'automated', 'reviewed', 'approved', 'overridden',
   'escalated', 'escalation_ms', 'latency_ms', 'model_steps', 'first_try_valid', 'model_calls', 'tokens_in', 'tokens_out',
   'cost_usd', 'metric_sum', 'metric_count',
 ] as const;
-type Counter = (typeof counterColumns)[number];
+export type Counter = (typeof counterColumns)[number];
 
 function countersOf(f: RunFacts): Record<Counter, number> {
   const ended = f.status !== null;

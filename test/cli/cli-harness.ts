@@ -1,7 +1,6 @@
 // Runs the `keel` command in-process with its output captured, against a real Keel started the way
 // `keel serve` starts one (real HTTP on loopback, embedded database in a temporary folder).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKeel, type RunningKeel } from '../../src/app.js';
@@ -100,15 +99,7 @@ export async function startTestKeel(): Promise<TestKeel> {
   };
 }
 
-/** A loopback port nothing listens on (bound once, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { closedPort } from '../support/ports.js';
 
 /** Parses stdout as exactly one JSON document. */
 export function parseJson<T>(result: CliResult): T {

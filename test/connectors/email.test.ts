@@ -10,6 +10,7 @@ import { sendInputSchema } from '../../src/connectors/kinds/email-message.js';
 import type { ActionCall, ConnectorContext } from '../../src/connectors/kinds/kind.js';
 import { startSmtpTarget, type SmtpTarget } from '../support/connector-fixtures.js';
 import { connectMailboxOwner, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { closedPort } from '../support/ports.js';
 
 const smtpPassword = 'smtp-Pa55word-canary';
 
@@ -49,14 +50,6 @@ function expectNoSecret(error: KeelError, user: string, password: string): void 
   }
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function headersOf(raw: string): Map<string, string> {
   const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');

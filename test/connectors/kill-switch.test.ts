@@ -3,7 +3,6 @@
 // attempt recorded as refused; the resume sends it once. The switch refuses in sandbox too, works on
 // a file-defined connector, is its owner's or an admin's (a viewer gets 403, an unknown connector
 // 404), keeps an email trigger from reading through it, and every pause and resume is audited.
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   connectorKinds, createEgressClient, invokeAction, saveConnector, setConnectorPaused, type ConnectorRuntimeDeps,
@@ -14,19 +13,12 @@ import { contractChecker } from '../support/contract.js';
 import { testDatabases } from '../support/databases.js';
 import { deployGranted, oneStepWorkflow, testEngine, waitForRun } from '../support/harness.js';
 import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
+import { closedPort } from '../support/ports.js';
 import { startTarget, type Target } from '../support/target.js';
 import { saveTargetConnector, targetAccess, targetStep, type TargetConnector } from '../support/target-connector.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A loopback port with nothing listening: a read through it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.each(testDatabases())('the connector kill switch on $name', (database) => {
   let db: Db;

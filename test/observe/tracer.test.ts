@@ -3,28 +3,16 @@
 // span with tokens, a review gives a review span, an email in the input is stored as [email], and
 // draining again changes nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { startRun, wakeRun } from '../../src/engine/index.js';
 import { createTracer, readTrace, runTraceId, type Tracer } from '../../src/observe/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
 import { useFakeLlmServer } from '../support/fake-llm-server.js';
+import { models } from './metrics-fixture.js';
 import { deploy, testEngine, waitForRun } from '../support/harness.js';
 
 const llm = useFakeLlmServer();
-
-function models() {
-  const config = configSchema.parse({
-    models: {
-      writer: {
-        provider: 'openai-compatible', model: 'writer-1', baseUrl: `${llm.url}/v1`, timeoutMs: 2_000,
-        retries: { maxAttempts: 1, backoffMs: 5 }, price: { inputPerMillion: 1000, outputPerMillion: 2000 },
-      },
-    },
-  });
-  return { configs: config.models, providerKeys: {} };
-}
 
 const workflow = `
 id: drafting
@@ -53,7 +41,7 @@ describe.each(testDatabases())('the tracer on $name', (database) => {
 
   beforeEach(async () => {
     db = await database.open();
-    engine = testEngine(db, { models: models() });
+    engine = testEngine(db, { models: models(llm) });
     tracer = createTracer({
       db, tickMs: 50, batch: 2, settleMs: 0, onError: (m, e) => { throw new Error(`${m}: ${String(e)}`); },
     });
