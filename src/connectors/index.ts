@@ -21,4 +21,4 @@ export { applyFileGrants, fileGrantActor } from './file-grants.js';
 export { registerConnectorRoutes, type ConnectorRouteDeps } from './routes.js';
 export { connectorSchema, connectorDetailSchema, grantSchema, grantRequestedSchema, inventorySchema, grantStatuses } from './route-schemas.js';
 export { inventoryMarkdown, type AccessInventory } from './inventory.js';
-export { checkWorkflowAccess, requestListedGrants, workflowAccessProblems } from './workflow-access.js';
+export { checkWorkflowAccess, requestListedGrants, workflowAccessProblems, monitorNotifyProblems } from './workflow-access.js';

@@ -6,7 +6,7 @@
 // checks the grant at every call (runtime.ts): this only catches mistakes before the first run.
 import type { Queryable } from '../db/index.js';
 import { KeelError, type FieldProblem } from '../errors.js';
-import type { WorkflowSpec } from '../spec/index.js';
+import type { MonitorSpec, WorkflowSpec } from '../spec/index.js';
 import { listConnectors, type ConnectorRow } from './connector-store.js';
 import { scopesOfKind } from './connector-view.js';
 import { requestGrant, type GrantRow } from './grants.js';
@@ -15,14 +15,17 @@ import { resolveAction } from './runtime.js';
 
 type Kinds = ReadonlyMap<string, ConnectorKind<unknown>>;
 
-/** Every problem with the file's connectors, actions and access list; an empty list when sound. */
-export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: WorkflowSpec): Promise<FieldProblem[]> {
+/**
+ * Checks calls a workflow makes (an action step, a monitor's alert) against the connectors that
+ * exist and the scopes the workflow's `access` lists, collecting every problem.
+ */
+async function createCallChecker(db: Queryable, kinds: Kinds, access: WorkflowSpec['access']) {
   const connectors = new Map((await listConnectors(db)).map((c) => [c.id, c]));
   const missing = (id: string) => ({
     message: `no connector named "${id}"`,
     hint: connectors.size === 0 ? 'add it under connectors/ (loaded at start) or with the API first' : `connectors here: ${[...connectors.keys()].join(', ')}`,
   });
-  const listed = new Map(spec.access.map((a) => [a.connector, new Set(a.scopes)]));
+  const listed = new Map(access.map((a) => [a.connector, new Set(a.scopes)]));
   const problems: FieldProblem[] = [];
   const checkCall = async (at: string, connectorId: string, actionName: string, delivery?: string) => {
     if (!connectors.has(connectorId)) {
@@ -42,6 +45,19 @@ export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: 
       problems.push({ path: `${at}.action`, message: error.message, hint: error.hint });
     }
   };
+  return { connectors, missing, listed, problems, checkCall };
+}
+
+/** The problems of one monitor's alerts (`notify`), against the workflow's `access`; paths start at the monitor. */
+export async function monitorNotifyProblems(db: Queryable, kinds: Kinds, access: WorkflowSpec['access'], monitor: MonitorSpec): Promise<FieldProblem[]> {
+  const checker = await createCallChecker(db, kinds, access);
+  for (const [n, notify] of monitor.notify.entries()) await checker.checkCall(`notify[${n}]`, notify.connector, notify.action);
+  return checker.problems;
+}
+
+/** Every problem with the file's connectors, actions and access list; an empty list when sound. */
+export async function workflowAccessProblems(db: Queryable, kinds: Kinds, spec: WorkflowSpec): Promise<FieldProblem[]> {
+  const { connectors, missing, listed, problems, checkCall } = await createCallChecker(db, kinds, spec.access);
 
   // Monitors alert through connectors under the workflow's grants, external workflows' too.
   for (const [m, monitor] of (spec.runbook?.monitors ?? []).entries()) {

@@ -60,7 +60,8 @@ export function createMonitorLoop(options: MonitorLoopOptions): MonitorLoop {
   async function pass(): Promise<MonitorPass> {
     const now = clock();
     const result: MonitorPass = { evaluated: 0, opened: [], paused: [], notified: 0 };
-    for (const rule of await listMonitorRules(db)) {
+    const rules = await listMonitorRules(db);
+    for (const rule of rules) {
       try {
         await judge(rule, now, result);
       } catch (error) {
@@ -68,13 +69,12 @@ export function createMonitorLoop(options: MonitorLoopOptions): MonitorLoop {
         options.onError(`monitor ${rule.key} could not be evaluated`, error);
       }
     }
-    result.notified = await notifyPending(now);
+    result.notified = await notifyPending(now, new Map(rules.map((r) => [r.key, r])));
     return result;
   }
 
-  async function notifyPending(now: Date): Promise<number> {
+  async function notifyPending(now: Date, rules: ReadonlyMap<string, MonitorRule>): Promise<number> {
     let sent = 0;
-    const rules = new Map((await listMonitorRules(db)).map((r) => [r.key, r]));
     for (const incident of await incidentsToNotify(db, 50)) {
       const rule = rules.get(incident.monitor_key);
       const notifications = [...incident.notifications];

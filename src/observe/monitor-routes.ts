@@ -4,7 +4,7 @@
 // deployments:write there (its owner, builders, admins).
 import { recordAudit } from '../audit/index.js';
 import { randomBytes } from 'node:crypto';
-import { connectorKinds, workflowAccessProblems } from '../connectors/index.js';
+import { connectorKinds, monitorNotifyProblems } from '../connectors/index.js';
 import { createRoute, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { KeelError } from '../errors.js';
@@ -55,13 +55,11 @@ async function monitorViews(db: Db, workflowId: string) {
 /** An API rule's notify entries must reach connectors the workflow may use, as a file's would. */
 async function checkNotify(db: Db, workflowId: string, rule: MonitorSpec): Promise<void> {
   const workflow = await getWorkflow(db, workflowId);
+  if (rule.notify.length === 0) return;
   const latest = workflow.latest_version_id ? (await getVersionById(db, workflow.latest_version_id)).definition : undefined;
-  if (!latest || rule.notify.length === 0) return;
-  const problemsFound = await workflowAccessProblems(db, connectorKinds, { ...latest, kind: 'external', runbook: { ...latest.runbook, monitors: [rule] } });
+  const problemsFound = await monitorNotifyProblems(db, connectorKinds, latest?.access ?? [], rule);
   if (problemsFound.length > 0) {
-    throw new KeelError('invalid_input', `The monitor's notify list names actions the workflow may not use.`, {
-      problems: problemsFound.map((p) => ({ ...p, path: p.path.replace(/^runbook\.monitors\[0\]\./, '') })),
-    });
+    throw new KeelError('invalid_input', `The monitor's notify list names actions the workflow may not use.`, { problems: problemsFound });
   }
 }
 
