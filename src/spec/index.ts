@@ -62,3 +62,5 @@ export { autoThreshold, thresholdCondition } from './approval-threshold.js';
 export { monitorSchema, monitorMetrics, driftFeatures, type MonitorSpec, type MonitorMetric, type DriftFeature } from './monitor-schema.js';
 export { evalsSchema, scorerSchema, scorerKinds, scorerKind, type EvalsSpec, type ScorerSpec, type ScorerKind } from './evals-schema.js';
 export { regexPatternProblem, regexPatternMaxLength } from './regex-pattern.js';
+
+export { ownerMapSchema, failureModeSchema, gatesSchema, signerRoles, type OwnerMapSpec, type FailureModeSpec, type GatesSpec, type SignerRole } from './governance-schema.js';

@@ -2,6 +2,7 @@
 // silently ignored setting; defaults live here so every consumer sees the same filled-in spec.
 import { z } from 'zod';
 import { evalsSchema } from './evals-schema.js';
+import { failureModeSchema, gatesSchema, ownerMapSchema } from './governance-schema.js';
 import { metricSchema } from './metric-schema.js';
 import { monitorSchema } from './monitor-schema.js';
 
@@ -273,6 +274,8 @@ export const runbookSchema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' })
       .optional(),
+    change_approvers: z.array(nonEmpty()).optional()
+      .describe('Who approves a change request to the production version besides the owner (people, by email or user name)'),
   })
   .strict();
 
@@ -337,6 +340,9 @@ export const workflowSchema = z
     exclusions: z.array(exclusionSchema).default([]),
     runbook: runbookSchema.optional(),
     evals: evalsSchema.optional(),
+    owners: ownerMapSchema.optional(),
+    failure_modes: z.array(failureModeSchema).optional().describe('Failure patterns found while testing and in sandbox; the gate to sandbox needs them written down'),
+    gates: gatesSchema.optional(),
     on_pause: onPauseSchema.optional(),
   })
   .strict()
