@@ -12,7 +12,8 @@ import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow, setPaused } from './registry/index.js';
-import { createMonitorLoop, createOtlpExporter, createRetention, createTracer, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
+import { createMonitorLoop, createOtlpExporter, createRetention, createTracer, type LeaderLoop, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
+import { createEvalRunner } from './evals/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
@@ -109,6 +110,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   let monitors: MonitorLoop | undefined;
   let retention: Retention | undefined;
   let otlpExporter: OtlpExporter | undefined;
+  let evalRunner: LeaderLoop | undefined;
   if (roles.scheduler) {
     await engine.startScheduler();
     await engine.startMailPoller();
@@ -122,6 +124,9 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     await monitors.start();
     retention = createRetention({ db, ...config.observe.retention, onError });
     await retention.start();
+    // Eval cases run as sandbox runs on the workers; one process starts and scores them.
+    evalRunner = createEvalRunner({ db, models: models.router, onError });
+    await evalRunner.start();
     // Spans out to the operator's collector (OTEL_EXPORTER_OTLP_*), from the same one process.
     if (config.observe.export) {
       otlpExporter = createOtlpExporter({ db, config: config.observe.export, serviceName: config.observe.serviceName, logger });
@@ -151,6 +156,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       })));
     }).catch(async (error: unknown) => {
       await deliveries?.stop();
+      await evalRunner?.stop();
       await retention?.stop();
       await monitors?.stop();
       await tracer?.stop();
@@ -174,6 +180,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       trainingAbort.abort();
       await Promise.all([training, embedding]);
       await deliveries?.stop();
+      await evalRunner?.stop();
       await retention?.stop();
       await monitors?.stop();
       await tracer?.stop();

@@ -138,6 +138,13 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'POST /api/workflows/{id}/datasets/{dataset}/import': on('workflows:deploy', { workflow: 'id' }),
   'POST /api/workflows/{id}/datasets/{dataset}/cases': on('workflows:deploy', { workflow: 'id' }),
   'DELETE /api/workflows/{id}/datasets/{dataset}/cases/{caseId}': on('workflows:deploy', { workflow: 'id' }),
+  // An eval run executes runs (model calls cost money), so starting and cancelling one is starting runs.
+  'POST /api/workflows/{id}/evals': on('runs:start', { workflow: 'id' }),
+  'GET /api/workflows/{id}/evals': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/evals/compare': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/evals/{evalId}': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/evals/{evalId}/results': on('workflows:read', { workflow: 'id' }),
+  'POST /api/workflows/{id}/evals/{evalId}/cancel': on('runs:start', { workflow: 'id' }),
 
   // The instruction library is shared by every workflow: anyone who may read some workflow may read
   // it; storing a version or moving a label changes what every workflow using it runs next, so it
@@ -172,6 +179,17 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   // Each resource names its workflow; the handler rejects, span by span, those of workflows the
   // caller may not write (partial success), so the route only asks for the permission somewhere.
   'POST /v1/traces': on('traces:write', 'somewhere'),
+
+  // Change requests: reading follows the workflow; asking is a deployer's. Deciding is the production
+  // version's owner's, a named change approver's or an admin's (changes:decide), never the requester's
+  // or the version author's: people named in a file, not a role, so the handler checks them (403
+  // saying why). Routes by request id check its workflow in the handler (404 where it is private).
+  'POST /api/workflows/{id}/change-requests': on('workflows:deploy', { workflow: 'id' }),
+  'GET /api/workflows/{id}/change-requests': on('workflows:read', { workflow: 'id' }),
+  'GET /api/change-requests/{id}': on('workflows:read', 'somewhere'),
+  'POST /api/change-requests/{id}/approve': on('workflows:read', 'somewhere'),
+  'POST /api/change-requests/{id}/reject': on('workflows:read', 'somewhere'),
+  'POST /api/change-requests/{id}/withdraw': on('workflows:read', 'somewhere'),
 
   'GET /api/audit': on('audit:read', 'global'),
   'GET /api/audit/export': on('audit:read', 'global'),

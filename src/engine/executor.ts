@@ -115,7 +115,7 @@ async function executeStep(deps: ExecutorDeps, ctx: StepContext): Promise<string
   const run: StepRun = {
     db: deps.db, lease, scope, workflowId: claimed.workflow_id, attempt: attempt.attempt, startedAt: attempt.startedAt,
     signal: ctx.signal, faults: deps.faults, idempotencyKey: `${claimed.id}:${step.id}`, openAttempt, checkFirst,
-    library: ctx.library, budget: ctx.spec.budget, spec: ctx.spec, requestedBy: claimed.requested_by,
+    library: ctx.library, budget: ctx.spec.budget, spec: ctx.spec, requestedBy: claimed.requested_by, purpose: claimed.purpose,
   };
   let outcome: StepOutcome;
   try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
 import { lockStagePause, type Stage } from '../registry/index.js';
-import type { AttemptRow, RunRow, RunStatus, TriggerKind } from './types.js';
+import type { AttemptRow, RunPurpose, RunRow, RunStatus, TriggerKind } from './types.js';
 
 /** The channel workers LISTEN on; a payload-less ping means "work may be ready". */
 export const runsChannel = 'keel_runs';
@@ -22,6 +22,8 @@ export interface NewRun {
   /** Same key for the same workflow makes no second run (webhook-id, Idempotency-Key, schedule tick). */
   dedupeKey?: string;
   requestedBy?: string;
+  /** `live` unless Keel starts the run to try a version (see RunPurpose). */
+  purpose?: RunPurpose;
 }
 
 export interface CreatedRun {
@@ -53,16 +55,16 @@ export async function insertRun(db: Queryable, run: NewRun): Promise<CreatedRun>
     `WITH hold AS (SELECT ${stageHolds('$2', '$4', true)} AS held),
      created AS (
        INSERT INTO runs (id, workflow_id, version_id, stage, status, trigger_kind, dedupe_key, input, current_step, requested_by,
-         wait_reason, held_by, available_at)
+         wait_reason, held_by, available_at, purpose)
        SELECT $1, $2, $3, $4, 'queued', $5, $6, $7::jsonb, $8, $9,
          CASE WHEN hold.held THEN 'paused' END, CASE WHEN hold.held THEN 'stage' END,
-         CASE WHEN hold.held THEN 'infinity'::timestamptz ELSE now() END
+         CASE WHEN hold.held THEN 'infinity'::timestamptz ELSE now() END, $10
        FROM hold
        ON CONFLICT (workflow_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
        RETURNING *
      )
      SELECT created.*, pg_notify('${runsChannel}', '') IS NULL AS notified FROM created`,
-    [newRunId(), run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep, run.requestedBy ?? null],
+    [newRunId(), run.workflowId, run.versionId, run.stage, run.trigger, run.dedupeKey ?? null, JSON.stringify(run.input ?? null), run.firstStep, run.requestedBy ?? null, run.purpose ?? 'live'],
   );
   if (inserted.rows[0]) {
     const { notified: _n, ...created } = inserted.rows[0] as RunRow & { notified: boolean };
@@ -90,6 +92,8 @@ export interface RunFilter {
   workflowIds?: readonly string[];
   status?: RunStatus;
   stage?: Stage;
+  /** Runs of this purpose; `live` when absent, `any` for every run. */
+  purpose?: RunPurpose | 'any';
   /** Only runs of this version number (of `workflowId`, which it needs). */
   version?: number;
   /** Runs waiting for this reason (`review`, `retry`, `outcome_unknown`, `paused`) or stopped with this error code. */
@@ -117,6 +121,7 @@ export async function listRuns(db: Queryable, filter: RunFilter = {}): Promise<R
   if (filter.workflowIds) add('workflow_id = ANY(?::text[])', filter.workflowIds);
   if (filter.status) add('status = ?', filter.status);
   if (filter.stage) add('stage = ?', filter.stage);
+  if (filter.purpose !== 'any') add('purpose = ?', filter.purpose ?? 'live');
   if (filter.version !== undefined) {
     if (!filter.workflowId) {
       throw new KeelError('invalid_input', 'A version number names a version of one workflow; say which workflow.', {

@@ -1,10 +1,10 @@
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { verifyWebhook } from '../connectors/index.js';
 import { KeelError, type FieldProblem } from '../errors.js';
 import { refuseWhenPaused, resolveDeployment, type Stage, type VersionRow } from '../registry/index.js';
 import { compileJsonSchema, validationProblems } from '../spec/index.js';
 import { insertRun, type CreatedRun } from './run-store.js';
-import type { TriggerKind } from './types.js';
+import type { RunPurpose, TriggerKind } from './types.js';
 
 export interface StartRunInput {
   workflowId: string;
@@ -49,6 +49,32 @@ export async function startRun(db: Db, input: StartRunInput): Promise<CreatedRun
     workflowId: workflow.id, versionId: version.id, stage: input.stage, trigger: input.trigger,
     input: input.input, firstStep: version.definition.steps[0]?.id ?? null, dedupeKey: input.dedupeKey, requestedBy: input.requestedBy,
   }));
+}
+
+export interface TrialRunInput {
+  version: VersionRow;
+  purpose: Exclude<RunPurpose, 'live'>;
+  input: unknown;
+  /** One run per key and workflow: the eval case, the live run shadowed, the drill step. */
+  dedupeKey: string;
+  requestedBy?: string;
+}
+
+/**
+ * Starts a run of any stored version (deployed or not) on the sandbox stage, to try it: its side
+ * effects are intercepted, it opens no review task and the live figures leave it out. The input
+ * contract is checked first, so a case the version refuses fails here with every field named.
+ * Call it inside a transaction, like insertRun.
+ */
+export async function startTrialRun(tx: Queryable, trial: TrialRunInput): Promise<CreatedRun> {
+  if (trial.version.definition.kind !== 'managed') {
+    throw new KeelError('conflict', `Workflow ${trial.version.workflow_id} is external: Keel cannot run its versions.`);
+  }
+  checkInput(trial.version, trial.input);
+  return insertRun(tx, {
+    workflowId: trial.version.workflow_id, versionId: trial.version.id, stage: 'sandbox', trigger: 'manual', purpose: trial.purpose,
+    input: trial.input, firstStep: trial.version.definition.steps[0]?.id ?? null, dedupeKey: trial.dedupeKey, requestedBy: trial.requestedBy,
+  });
 }
 
 export interface WebhookDelivery {

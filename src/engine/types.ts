@@ -7,6 +7,13 @@ export const terminalStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'r
 /** What started a run; `email` is new mail read by the mail poller (see mail-poller.ts). */
 export const triggerKinds = ['webhook', 'schedule', 'manual', 'email'] as const;
 export type TriggerKind = (typeof triggerKinds)[number];
+/**
+ * Why a run exists: `live` for every trigger; the others are runs Keel starts to try a version
+ * (an eval case, a shadow of a live run, a rollback drill). Those run on the sandbox stage, open no
+ * review task and stay out of the live figures.
+ */
+export const runPurposes = ['live', 'eval', 'shadow', 'drill'] as const;
+export type RunPurpose = (typeof runPurposes)[number];
 
 export interface RunRow {
   id: string;
@@ -15,6 +22,7 @@ export interface RunRow {
   /** Who started the run by hand (null for webhooks, schedules and email). */
   requested_by: string | null;
   stage: Stage;
+  purpose: RunPurpose;
   status: RunStatus;
   wait_reason: 'retry' | 'review' | 'outcome_unknown' | 'paused' | null;
   /** What holds a paused run (`stage`, or `connector:<id>`); its resume releases it. Null unless wait_reason is `paused`. */

@@ -1,6 +1,6 @@
 // The evals slice owns a workflow's datasets: labelled cases added from decided reviews, imported
 // from CSV or JSON Lines files or written by hand, in immutable versions an eval run can name.
-// Eval runs (a version executed in sandbox against a dataset and scored) grow here.
+// Eval runs execute a version in sandbox against one dataset version and score every case.
 export {
   addCaseFromReview, listCases, datasetNamePattern, defaultDataset,
   type DatasetCase, type AddCaseFromReview, type AddedCase, type ListCasesOptions,
@@ -18,3 +18,10 @@ export {
   type ScoreResult, type ScorerCase, type ScorerDeps, type ScorerSummary, type LabelMetrics, type LabelScores, type LabelPair,
   type ConfusionCell, type Interval,
 } from './scorers/index.js';
+export {
+  startEvalRun, getEvalRun, listEvalRuns, listEvalResults, cancelEvalRun, evalRunWorkflowId, defaultEvalConcurrency,
+  type EvalRunRow, type EvalResultRow, type EvalSummary, type EvalRunStatus, type StartEvalRun,
+} from './eval-runs.js';
+export { createEvalRunner, advanceAll as advanceEvalRuns, type EvalRunnerDeps } from './eval-runner.js';
+export { compareEvalRuns, type EvalComparison, type CaseChange } from './eval-compare.js';
+export { evalRunSchema, evalResultSchema, evalComparisonSchema } from './eval-routes.js';

@@ -5,6 +5,7 @@ import { createRoute, jsonBody, problems, sendJson, z, type ApiApp } from '../co
 import { getWorkflow } from '../registry/index.js';
 import { addCaseFromReview, listCases } from './cases.js';
 import { addedCaseSchema, datasetCaseSchema } from './schemas.js';
+import { registerEvalRunRoutes } from './eval-routes.js';
 import { registerDatasetVersionRoutes } from './version-routes.js';
 
 const addBody = z.object({
@@ -43,4 +44,5 @@ export function registerDatasetRoutes(app: ApiApp, db: Db): void {
   });
 
   registerDatasetVersionRoutes(app, db);
+  registerEvalRunRoutes(app, db);
 }

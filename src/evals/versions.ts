@@ -27,7 +27,7 @@ export interface DatasetVersion {
 const datasetLockClass = 7_346_015;
 
 /** The SQL condition for "this case is in version $n" over dataset_cases aliased as c. */
-const memberOf = (n: string) => `c.added_in <= ${n} AND (c.removed_in IS NULL OR c.removed_in > ${n})`;
+export const memberOf = (n: string) => `c.added_in <= ${n} AND (c.removed_in IS NULL OR c.removed_in > ${n})`;
 
 /**
  * Starts a change: takes the dataset's lock (held until the transaction ends) and answers the number

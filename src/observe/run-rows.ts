@@ -49,7 +49,7 @@ export async function readChangedRuns(
   const runs = (await db.query<TracedRun>(
     `SELECT id, workflow_id, version_id, stage, status, trigger_kind, input, output, error, created_at, started_at, finished_at, updated_at::text AS updated_key
        FROM runs
-      WHERE updated_at <= $3 AND ($1::timestamptz IS NULL OR (updated_at, id) > ($1::timestamptz, $2::text))
+      WHERE updated_at <= $3 AND purpose = 'live' AND ($1::timestamptz IS NULL OR (updated_at, id) > ($1::timestamptz, $2::text))
       ORDER BY updated_at, id LIMIT $4`,
     [after?.at ?? null, after?.id ?? '', until, limit],
   )).rows;

@@ -70,7 +70,7 @@ const isoText = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY
 const markSql = `SELECT ${isoText('now()')} AS at, (SELECT coalesce(max(id), 0) FROM audit_events) AS seq`;
 const runsSql = `
 SELECT id, workflow_id, status, stage, ${isoText('updated_at')} AS at FROM runs
- WHERE updated_at >= $1::timestamptz AND ($2::timestamptz IS NULL OR (updated_at, id) > ($2::timestamptz, $3::text))
+ WHERE updated_at >= $1::timestamptz AND purpose = 'live' AND ($2::timestamptz IS NULL OR (updated_at, id) > ($2::timestamptz, $3::text))
  ORDER BY updated_at, id LIMIT ${pageSize}`;
 const reviewsSql = `
 SELECT a.id AS seq, r.id, r.workflow_id, r.run_id, r.status, ${isoText('a.created_at')} AS at

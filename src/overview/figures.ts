@@ -44,7 +44,7 @@ interface ReviewFigures {
 // last_run_at per workflow is one backwards step on runs_workflow_created each.
 const workflowsSql = `
 SELECT w.id, w.title, w.kind, w.owner, w.team, w.risk,
-       (SELECT max(r.created_at) FROM runs r WHERE r.workflow_id = w.id) AS last_run_at
+       (SELECT max(r.created_at) FROM runs r WHERE r.workflow_id = w.id AND r.purpose = 'live') AS last_run_at
   FROM workflows w WHERE $1::text[] IS NULL OR w.id = ANY($1::text[]) ORDER BY w.id`;
 
 const deploymentsSql = `
@@ -62,7 +62,7 @@ WITH r AS (
   SELECT workflow_id, id, status, created_at, coalesce(finished_at, updated_at) AS ended_at,
          status IN ('succeeded', 'rejected', 'failed', 'canceled', 'outcome_unknown') AS ended
     FROM runs
-   WHERE updated_at >= $2 AND ($1::text[] IS NULL OR workflow_id = ANY($1::text[]))
+   WHERE updated_at >= $2 AND purpose = 'live' AND ($1::text[] IS NULL OR workflow_id = ANY($1::text[]))
 )
 SELECT workflow_id,
        count(*) FILTER (WHERE created_at >= $3 AND created_at < $5)::int AS runs_today,

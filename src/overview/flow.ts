@@ -44,7 +44,7 @@ const movesSql = `
 WITH r AS (
   SELECT id, status, coalesce(finished_at, updated_at) AS ended_at
     FROM runs
-   WHERE workflow_id = $1 AND ($2::text IS NULL OR stage = $2) AND ($3::text IS NULL OR version_id = $3)
+   WHERE workflow_id = $1 AND purpose = 'live' AND ($2::text IS NULL OR stage = $2) AND ($3::text IS NULL OR version_id = $3)
      AND updated_at >= $4 AND created_at < $5
 ),
 a AS (

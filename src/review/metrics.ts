@@ -145,7 +145,7 @@ SELECT ru.version_id, v.number AS version_number, GROUPING(ru.version_id) AS no_
        count(*) FILTER (WHERE ru.status = 'succeeded'
          AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.run_id = ru.id AND r.workflow_id = ru.workflow_id))::int AS automated
   FROM runs ru JOIN workflow_versions v ON v.id = ru.version_id
- WHERE ru.workflow_id = $1 AND ($2::text IS NULL OR ru.version_id = $2)
+ WHERE ru.workflow_id = $1 AND ru.purpose = 'live' AND ($2::text IS NULL OR ru.version_id = $2)
    AND ru.status IN ('succeeded', 'rejected', 'failed', 'canceled', 'outcome_unknown')
    AND coalesce(ru.finished_at, ru.updated_at) >= $3 AND coalesce(ru.finished_at, ru.updated_at) < $4
  GROUP BY GROUPING SETS ((ru.version_id, v.number), ())`;

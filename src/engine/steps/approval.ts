@@ -35,9 +35,16 @@ export function createApprovalStep(preview: ActionPreviewer): StepHandler<Approv
 async function judgeAndAsk(gate: ApprovalGate, run: StepRun, preview: ActionPreviewer): Promise<StepOutcome> {
   const existing = await currentTask(run, APPROVAL);
   if (existing) return outcomeOfTask(existing, APPROVAL, 'approval', run, mapping(gate, existing));
-  const verdict = judgeBoundary(run.spec, run.scope, gate.beforeIndex);
+  // A trial run is judged as production would judge it (the sandbox fail-safe would only say "review"):
+  // what an eval or a shadow wants to know is whether this version's output would go out by itself.
+  const scope = run.purpose === 'live' ? run.scope : { ...run.scope, run: { ...run.scope.run, stage: 'production' as const } };
+  const verdict = judgeBoundary(run.spec, scope, gate.beforeIndex);
   const summary = summarise(verdict);
   if (verdict.decision === 'auto') return { kind: 'completed', output: { decision: 'auto', ...summary }, next: gate.before };
+  if (run.purpose !== 'live') {
+    // Nobody is asked; the output keeps the verdict a live run of this version would have had.
+    return { kind: 'completed', output: { decision: verdict.decision, ...summary, asked: false, purpose: run.purpose }, next: gate.before };
+  }
   const approval = run.spec.approval;
   const subjectStep = run.spec.steps.find((s) => s.id === verdict.subject);
   const review = await openTask(run, {

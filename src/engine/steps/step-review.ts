@@ -49,8 +49,13 @@ export async function currentTask(run: StepRun, stepId: string): Promise<ReviewR
   return review;
 }
 
-/** Opens (once) the task and returns it as it stands: a decision may already be there. */
-export function openTask(run: StepRun, request: TaskRequest): Promise<ReviewRow> {
+/**
+ * Opens (once) the task and returns it as it stands: a decision may already be there. A run Keel
+ * started to try a version (eval, shadow, drill) asks nobody: the proposal goes on as if approved,
+ * and the step's output says who would have been asked and why.
+ */
+export async function openTask(run: StepRun, request: TaskRequest): Promise<ReviewRow> {
+  if (run.purpose !== 'live') return notAsked(run, request);
   return openReview(run.db, {
     runId: run.lease.runId, stepId: request.stepId, workflowId: run.workflowId, versionId: run.scope.run.version, stage: run.scope.run.stage,
     title: request.title, reason: request.reason, proposed: request.proposed,
@@ -58,6 +63,21 @@ export function openTask(run: StepRun, request: TaskRequest): Promise<ReviewRow>
     assignedRole: request.user ? undefined : request.role ?? 'reviewer', assignedTo: request.user,
     requestedBy: run.requestedBy, policy: policyFromSpec(request.policy), escalated: request.escalated, outputSchema: request.outputSchema,
   });
+}
+
+/** The task a trial run would have opened, approved as proposed and stored nowhere. */
+function notAsked(run: StepRun, request: TaskRequest): ReviewRow {
+  const now = new Date();
+  return {
+    id: `not-asked:${run.purpose}`, run_id: run.lease.runId, step_id: request.stepId, workflow_id: run.workflowId,
+    version_id: run.scope.run.version, stage: run.scope.run.stage, status: 'approved', reason: request.reason,
+    context: { would_ask: request.user ?? request.role ?? 'reviewer', ...request.context }, title: request.title, proposed: request.proposed,
+    decided_output: null, comment: `not asked: ${run.purpose} run (would have asked ${request.user ?? request.role ?? 'reviewer'}: ${request.reason})`,
+    assigned_role: request.role ?? null, assigned_to: request.user ?? null, priority: 0, requested_by: run.requestedBy, due_at: null,
+    sla_seconds: null, escalation_chain: [], escalation_level: 0, escalated_at: null, deadline_at: null, on_deadline: 'reject', quorum: 1,
+    diff: null, output_schema: null, external_ref: null, callback_url: null, decided_by: `keel:${run.purpose}`, decided_at: now,
+    retired_at: null, claimed_by: null, claimed_until: null, created_at: now,
+  };
 }
 
 /** Suspends the run while the task is open; otherwise maps the decision (or the deadline's outcome). */

@@ -2,7 +2,7 @@ import type { Db } from '../../db/index.js';
 import type { BudgetSpec, StepSpec, WorkflowSpec } from '../../spec/index.js';
 import type { Faults } from '../faults.js';
 import type { Lease } from '../transitions.js';
-import type { StepScope } from '../types.js';
+import type { RunPurpose, StepScope } from '../types.js';
 
 /** What a step handler needs from the run that executes it. */
 export interface StepRun {
@@ -30,6 +30,8 @@ export interface StepRun {
   spec: WorkflowSpec;
   /** Who started the run by hand; they may not approve its reviews. */
   requestedBy: string | null;
+  /** A run Keel started to try a version asks nobody: see openTask. */
+  purpose: RunPurpose;
 }
 
 export type StepOutcome =
