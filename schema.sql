@@ -55,6 +55,31 @@ CREATE INDEX audit_events_subject_seq ON public.audit_events USING btree (subjec
 CREATE TRIGGER audit_events_append_only BEFORE INSERT OR DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
 
+CREATE TABLE change_requests (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  from_version_id text NOT NULL,
+  to_version_id text NOT NULL,
+  areas text[] NOT NULL,
+  diff jsonb NOT NULL,
+  status text NOT NULL DEFAULT 'open'::text,
+  requested_by text NOT NULL,
+  reason text NOT NULL,
+  decided_by text,
+  decided_at timestamp with time zone,
+  decision_note text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT change_requests_areas_check CHECK ((cardinality(areas) > 0)),
+  CONSTRAINT change_requests_check CHECK (((status = 'open'::text) = (decided_at IS NULL))),
+  CONSTRAINT change_requests_from_version_id_fkey FOREIGN KEY (from_version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT change_requests_pkey PRIMARY KEY (id),
+  CONSTRAINT change_requests_status_check CHECK ((status = ANY (ARRAY['open'::text, 'approved'::text, 'rejected'::text, 'withdrawn'::text]))),
+  CONSTRAINT change_requests_to_version_id_fkey FOREIGN KEY (to_version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT change_requests_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX change_requests_open ON public.change_requests USING btree (workflow_id, to_version_id) WHERE (status = 'open'::text);
+CREATE INDEX change_requests_workflow ON public.change_requests USING btree (workflow_id, created_at DESC);
+
 CREATE TABLE classifier_versions (
   id text NOT NULL,
   model text NOT NULL,
@@ -184,6 +209,76 @@ CREATE TABLE deployments (
   CONSTRAINT deployments_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
   CONSTRAINT deployments_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
 );
+
+CREATE TABLE eval_results (
+  eval_run_id text NOT NULL,
+  case_id text NOT NULL,
+  "position" integer NOT NULL,
+  run_id text,
+  status text NOT NULL DEFAULT 'pending'::text,
+  passed boolean,
+  scores jsonb,
+  run_status text,
+  error jsonb,
+  cost_usd double precision,
+  latency_ms double precision,
+  scored_at timestamp with time zone,
+  CONSTRAINT eval_results_eval_run_id_fkey FOREIGN KEY (eval_run_id) REFERENCES eval_runs(id) ON DELETE CASCADE,
+  CONSTRAINT eval_results_pkey PRIMARY KEY (eval_run_id, case_id),
+  CONSTRAINT eval_results_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id),
+  CONSTRAINT eval_results_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'scored'::text])))
+);
+CREATE INDEX eval_results_pending ON public.eval_results USING btree (eval_run_id, "position") WHERE (status = 'pending'::text);
+CREATE INDEX eval_results_run ON public.eval_results USING btree (run_id) WHERE (run_id IS NOT NULL);
+CREATE INDEX eval_results_running ON public.eval_results USING btree (eval_run_id) WHERE (status = 'running'::text);
+
+CREATE TABLE eval_runs (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  version_id text NOT NULL,
+  dataset text NOT NULL,
+  dataset_version integer NOT NULL,
+  status text NOT NULL DEFAULT 'running'::text,
+  concurrency integer NOT NULL,
+  threshold double precision NOT NULL,
+  evals jsonb NOT NULL,
+  total integer NOT NULL,
+  done integer NOT NULL DEFAULT 0,
+  passed integer NOT NULL DEFAULT 0,
+  summary jsonb,
+  error jsonb,
+  started_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  finished_at timestamp with time zone,
+  CONSTRAINT eval_runs_concurrency_check CHECK ((concurrency >= 1)),
+  CONSTRAINT eval_runs_pkey PRIMARY KEY (id),
+  CONSTRAINT eval_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text, 'canceled'::text]))),
+  CONSTRAINT eval_runs_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT eval_runs_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX eval_runs_active ON public.eval_runs USING btree (created_at) WHERE (status = 'running'::text);
+CREATE INDEX eval_runs_version ON public.eval_runs USING btree (version_id, created_at DESC);
+CREATE INDEX eval_runs_workflow ON public.eval_runs USING btree (workflow_id, created_at DESC);
+
+CREATE TABLE gate_signoffs (
+  id bigint NOT NULL DEFAULT nextval('gate_signoffs_id_seq'::regclass),
+  workflow_id text NOT NULL,
+  version_id text NOT NULL,
+  stage text NOT NULL,
+  role text NOT NULL,
+  signed_by text NOT NULL,
+  statement text NOT NULL,
+  observed jsonb,
+  signed_at timestamp with time zone NOT NULL DEFAULT now(),
+  revoked_at timestamp with time zone,
+  revoked_by text,
+  CONSTRAINT gate_signoffs_pkey PRIMARY KEY (id),
+  CONSTRAINT gate_signoffs_stage_check CHECK ((stage = ANY (ARRAY['testing'::text, 'sandbox'::text, 'production'::text]))),
+  CONSTRAINT gate_signoffs_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT gate_signoffs_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE UNIQUE INDEX gate_signoffs_person ON public.gate_signoffs USING btree (version_id, stage, signed_by) WHERE (revoked_at IS NULL);
+CREATE UNIQUE INDEX gate_signoffs_role ON public.gate_signoffs USING btree (version_id, stage, role) WHERE (revoked_at IS NULL);
 
 CREATE TABLE grants (
   id text NOT NULL,
@@ -547,6 +642,25 @@ CREATE INDEX reviews_queue_role ON public.reviews USING btree (assigned_role, pr
 CREATE INDEX reviews_run ON public.reviews USING btree (run_id) WHERE (run_id IS NOT NULL);
 CREATE INDEX reviews_workflow_decided ON public.reviews USING btree (workflow_id, decided_at) WHERE (decided_at IS NOT NULL);
 
+CREATE TABLE rollback_drills (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  version_id text NOT NULL,
+  rolled_back_to text,
+  status text NOT NULL,
+  steps jsonb NOT NULL DEFAULT '[]'::jsonb,
+  error text,
+  started_by text NOT NULL,
+  started_at timestamp with time zone NOT NULL DEFAULT now(),
+  finished_at timestamp with time zone,
+  CONSTRAINT rollback_drills_pkey PRIMARY KEY (id),
+  CONSTRAINT rollback_drills_rolled_back_to_fkey FOREIGN KEY (rolled_back_to) REFERENCES workflow_versions(id),
+  CONSTRAINT rollback_drills_status_check CHECK ((status = ANY (ARRAY['running'::text, 'passed'::text, 'failed'::text]))),
+  CONSTRAINT rollback_drills_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT rollback_drills_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX rollback_drills_version ON public.rollback_drills USING btree (version_id, started_at DESC);
+
 CREATE TABLE runs (
   id text NOT NULL,
   workflow_id text NOT NULL,
@@ -572,8 +686,10 @@ CREATE TABLE runs (
   finished_at timestamp with time zone,
   requested_by text,
   held_by text,
+  purpose text NOT NULL DEFAULT 'live'::text,
   CONSTRAINT runs_held_by_check CHECK ((((held_by IS NOT NULL) = (NOT (wait_reason IS DISTINCT FROM 'paused'::text))) AND ((held_by IS NULL) OR (status = 'queued'::text)))),
   CONSTRAINT runs_pkey PRIMARY KEY (id),
+  CONSTRAINT runs_purpose_check CHECK ((purpose = ANY (ARRAY['live'::text, 'eval'::text, 'shadow'::text, 'drill'::text]))),
   CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'waiting'::text, 'succeeded'::text, 'failed'::text, 'rejected'::text, 'outcome_unknown'::text, 'canceled'::text]))),
   CONSTRAINT runs_trigger_kind_check CHECK ((trigger_kind = ANY (ARRAY['webhook'::text, 'schedule'::text, 'manual'::text, 'email'::text]))),
   CONSTRAINT runs_version_id_fkey FOREIGN KEY (version_id) REFERENCES workflow_versions(id),

@@ -10,10 +10,12 @@ import { firstAdminLink, localAccess } from './auth/index.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { isKeelError, KeelError } from './errors.js';
 import { createHttpApp } from './http/app.js';
+import { createReviewReminders, type ReviewReminders } from './handoff/index.js';
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow, setPaused } from './registry/index.js';
 import { createMonitorLoop, createOtlpExporter, createRetention, createTracer, type LeaderLoop, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
 import { createEvalRunner } from './evals/index.js';
+import { createStageCheck } from './promotion/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
 import { startReviewDeliveries, syncNotificationTargets, targetSecretsByUrl, type ReviewDeliveryLoop } from './review/index.js';
@@ -108,6 +110,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   }
   let tracer: Tracer | undefined;
   let monitors: MonitorLoop | undefined;
+  let reviewReminders: ReviewReminders | undefined;
   let retention: Retention | undefined;
   let otlpExporter: OtlpExporter | undefined;
   let evalRunner: LeaderLoop | undefined;
@@ -122,6 +125,9 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       pauseStage: async ({ workflowId, stage, actor, reason }) => { await setPaused(db, workflowId, stage, true, actor, { reason }); },
     });
     await monitors.start();
+    // A runbook's next_review that comes opens an incident once, from the same one process.
+    reviewReminders = createReviewReminders({ db, onError });
+    await reviewReminders.start();
     retention = createRetention({ db, ...config.observe.retention, onError });
     await retention.start();
     // Eval cases run as sandbox runs on the workers; one process starts and scores them.
@@ -146,6 +152,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       otlp: { redaction: config.observe.redaction },
       library: libraryEmbedding(models),
       callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
+      gates: config.gates,
     });
     closeStreams = app.closeStreams;
     const address = await new Promise<{ port: number }>((resolve, reject) => {
@@ -158,6 +165,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       await deliveries?.stop();
       await evalRunner?.stop();
       await retention?.stop();
+      await reviewReminders?.stop();
       await monitors?.stop();
       await tracer?.stop();
       await otlpExporter?.stop();
@@ -182,6 +190,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       await deliveries?.stop();
       await evalRunner?.stop();
       await retention?.stop();
+      await reviewReminders?.stop();
       await monitors?.stop();
       await tracer?.stop();
       await otlpExporter?.stop();
@@ -299,6 +308,8 @@ export async function withLocalDb<T>(config: Readonly<Config>, fn: (db: Db) => P
 
 /** Deploys every workflow file of the folder; a file with problems is reported and skipped, never half-deployed. */
 async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logger): Promise<void> {
+  const checkStage = createStageCheck({ enforce: config.gates.enforce });
+  if (!config.gates.enforce) logger.warn('gates.enforce is false: stages move without their promotion gates (a development instance)');
   let files: string[];
   try {
     files = (await readdir(config.workflowsDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -309,8 +320,17 @@ async function loadWorkflowFiles(db: Db, config: Readonly<Config>, logger: Logge
   for (const file of files) {
     const path = join(config.workflowsDir, file);
     try {
-      const r = await deployWorkflow(db, { source: await readFile(path, 'utf8'), sourceName: path, stage: config.loadStage, actor: 'keel:startup' });
-      logger.info({ workflow: r.workflow.id, version: r.version.number, stage: config.loadStage, changed: r.deploymentChanged }, 'workflow loaded');
+      const source = await readFile(path, 'utf8');
+      let stage = config.loadStage;
+      const r = await deployWorkflow(db, { source, sourceName: path, stage: config.loadStage, actor: 'keel:startup', checkStage }).catch(async (error: unknown) => {
+        if (!isKeelError(error, 'gate_not_met')) throw error;
+        // A file is the admin's, but a new version still enters a gated stage only through its gate:
+        // it is stored on design, and the log says what the gate is missing.
+        logger.warn({ file: path, stage: config.loadStage, missing: error.problems.map((p) => p.message) }, `${error.message} Loaded into design instead.`);
+        stage = 'design';
+        return deployWorkflow(db, { source, sourceName: path, stage, actor: 'keel:startup' });
+      });
+      logger.info({ workflow: r.workflow.id, version: r.version.number, stage, changed: r.deploymentChanged }, 'workflow loaded');
     } catch (error) {
       if (!isKeelError(error)) throw error;
       logger.error({ file: path, problems: error.problems, message: error.message }, 'workflow file not deployed');
@@ -341,6 +361,7 @@ export async function openLocalApi(config: Readonly<Config>, osUser: string, log
     models: { models: config.models, providerKeys: config.providerKeys },
     otlp: { redaction: config.observe.redaction },
     callbackSecretConfigured: Boolean(config.deliverySecrets[config.reviews.callbackSecretEnv]),
+    gates: config.gates,
   });
   return {
     request: async (path, init) => app.request(path, init),

@@ -19,6 +19,7 @@ export const errorCodes = [
   'stage_paused',
   'connector_paused',
   'not_deployed',
+  'gate_not_met',
   'fenced',
   'step_timeout',
   'step_failed',

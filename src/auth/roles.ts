@@ -5,7 +5,7 @@ export const permissions = [
   'workflows:read', 'workflows:deploy', 'deployments:write', 'members:write',
   'runs:read', 'runs:start', 'reviews:read', 'reviews:decide', 'reviews:request', 'gates:sign',
   'audit:read', 'users:read', 'users:write', 'teams:write', 'account:self',
-  'connectors:read', 'connectors:write', 'grants:request', 'grants:decide', 'traces:write',
+  'connectors:read', 'connectors:write', 'grants:request', 'grants:decide', 'traces:write', 'changes:decide',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -29,6 +29,10 @@ const read: Permission[] = ['workflows:read', 'runs:read', 'reviews:read'];
  *
  * `traces:write` sends spans of an external workflow over OTLP (POST /v1/traces): the script that
  * runs the workflow holds a token of its owner or of a builder; viewers and approvers only read.
+ *
+ * `changes:decide` is the admin's: it decides change requests of any workflow. Otherwise a change
+ * request is decided by the people its production version names (owner, runbook.change_approvers),
+ * which the change routes check against the version, not this table.
  */
 export const globalRolePermissions: Readonly<Record<GlobalRole, readonly Permission[]>> = {
   admin: permissions,

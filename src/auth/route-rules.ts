@@ -76,6 +76,8 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/workflows/{id}/versions': on('workflows:read', { workflow: 'id' }),
   'GET /api/workflows/{id}/versions/{version}': on('workflows:read', { workflow: 'id' }),
   'GET /api/workflows/{id}/diff': on('workflows:read', { workflow: 'id' }),
+  // The handoff pack: what the workflow's people need to run it (no secret, no run payload).
+  'GET /api/workflows/{id}/handoff': on('workflows:read', { workflow: 'id' }),
   'PUT /api/workflows/{id}/deployments/{stage}': on('deployments:write', { workflow: 'id' }),
   'POST /api/workflows/{id}/deployments/{stage}/pause': on('deployments:write', { workflow: 'id' }),
   'POST /api/workflows/{id}/deployments/{stage}/rollback': on('deployments:write', { workflow: 'id' }),
@@ -138,6 +140,14 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'POST /api/workflows/{id}/datasets/{dataset}/import': on('workflows:deploy', { workflow: 'id' }),
   'POST /api/workflows/{id}/datasets/{dataset}/cases': on('workflows:deploy', { workflow: 'id' }),
   'DELETE /api/workflows/{id}/datasets/{dataset}/cases/{caseId}': on('workflows:deploy', { workflow: 'id' }),
+  // Gates: reading follows the workflow; a sign-off is checked against the gate's roles in the
+  // handler (the role itself is the authority, never the author); promoting and drills move deployments.
+  'GET /api/workflows/{id}/gates/{stage}': on('workflows:read', { workflow: 'id' }),
+  'POST /api/workflows/{id}/gates/{stage}/signoffs': on('workflows:read', { workflow: 'id' }),
+  'DELETE /api/workflows/{id}/gates/{stage}/signoffs/{signoffId}': on('workflows:read', { workflow: 'id' }),
+  'POST /api/workflows/{id}/promote': on('deployments:write', { workflow: 'id' }),
+  'POST /api/workflows/{id}/drills': on('deployments:write', { workflow: 'id' }),
+  'GET /api/workflows/{id}/drills': on('workflows:read', { workflow: 'id' }),
   // An eval run executes runs (model calls cost money), so starting and cancelling one is starting runs.
   'POST /api/workflows/{id}/evals': on('runs:start', { workflow: 'id' }),
   'GET /api/workflows/{id}/evals': on('workflows:read', { workflow: 'id' }),

@@ -81,7 +81,7 @@ const permissionSet: Record<Permission, true> = {
   'runs:read': true, 'runs:start': true, 'reviews:read': true, 'reviews:decide': true, 'reviews:request': true, 'gates:sign': true,
   'audit:read': true, 'users:read': true, 'users:write': true, 'teams:write': true, 'account:self': true,
   'connectors:read': true, 'connectors:write': true, 'grants:request': true, 'grants:decide': true,
-  'traces:write': true,
+  'traces:write': true, 'changes:decide': true,
 };
 
 export const globalRoleNames = Object.keys(globalRoleSet) as GlobalRole[];
@@ -151,3 +151,7 @@ export type MonitorList = z.infer<typeof import('../observe/index.js').monitorLi
 export type Incident = z.infer<typeof import('../observe/index.js').incidentSchema>;
 export type IncidentList = z.infer<typeof import('../observe/index.js').incidentListSchema>;
 export type Drift = z.infer<typeof import('../observe/index.js').driftSchema>;
+/** Eval runs (POST/GET /api/workflows/{id}/evals, .../evals/{evalId}, .../results, .../compare). */
+export type EvalRun = z.infer<typeof import('../evals/index.js').evalRunSchema>;
+export type EvalResult = z.infer<typeof import('../evals/index.js').evalResultSchema>;
+export type EvalComparison = z.infer<typeof import('../evals/index.js').evalComparisonSchema>;

@@ -15,11 +15,16 @@ import {
 } from './commands/access.js';
 import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit.js';
 import { boundarySuggestCommand } from './commands/boundary.js';
+import {
+  changesApproveCommand, changesListCommand, changesRejectCommand, changesRequestCommand, changesShowCommand, changesWithdrawCommand,
+} from './commands/changes.js';
 import { connectorsApplyCommand, connectorsSecretCommand } from './commands/connector-config.js';
 import { connectorsCommand, connectorsPauseCommand, connectorsResumeCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddCommand, datasetsAddFromReviewCommand, datasetsCasesCommand, datasetsListCommand, datasetsRemoveCommand } from './commands/datasets.js';
 import { datasetsImportCommand } from './commands/datasets-import.js';
+import { evalCancelCommand, evalCompareCommand, evalListCommand, evalRunCommand, evalShowCommand } from './commands/evals.js';
 import { deployCommand } from './commands/deploy.js';
+import { handoffCommand } from './commands/handoff.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand, rollbackCommand } from './commands/deployments.js';
 import { membersAddCommand, membersListCommand, membersRemoveCommand } from './commands/members.js';
 import { metricsCommand, metricsReviewsCommand } from './commands/metrics.js';
@@ -50,11 +55,14 @@ import { printProblem, processIo, type Io } from './output.js';
 export const commands: readonly CommandSpec[] = [
   serveCommand, workerCommand, validateCommand, deployCommand,
   workflowsCommand, versionsCommand, diffCommand, pointCommand, rollbackCommand, pauseStageCommand, resumeStageCommand,
+  handoffCommand,
+  changesListCommand, changesRequestCommand, changesShowCommand, changesApproveCommand, changesRejectCommand, changesWithdrawCommand,
   runCommand, runsCommand, runsShowCommand,
   reviewListCommand, reviewShowCommand, reviewNextCommand, reviewClaimCommand, reviewReleaseCommand,
   reviewApproveCommand, reviewEditCommand, reviewRejectCommand, reviewEscalateCommand, reviewCommentCommand, reviewBulkApproveCommand,
   metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand,
   datasetsListCommand, datasetsCasesCommand, datasetsImportCommand, datasetsAddCommand, datasetsRemoveCommand, datasetsAddFromReviewCommand,
+  evalRunCommand, evalListCommand, evalShowCommand, evalCompareCommand, evalCancelCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,

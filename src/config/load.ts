@@ -84,6 +84,7 @@ const envBooleans: Array<[string, string[]]> = [
   ['KEEL_DB_FSYNC', ['database', 'fsync']],
   ['KEEL_WORKERS', ['workers', 'enabled']],
   ['KEEL_SCHEDULER', ['scheduler', 'enabled']],
+  ['KEEL_GATES_ENFORCE', ['gates', 'enforce']],
 ];
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {

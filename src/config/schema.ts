@@ -259,6 +259,14 @@ export const configSchema = z
     reviews: reviewsSection.default(reviewsSection.parse({})),
     /** Spans, redaction, OTLP export, retention and monitors. */
     observe: observeSection.default(observeSection.parse({})),
+    gates: z
+      .object({
+        enforce: z.boolean().default(true)
+          .describe('Moves into testing, sandbox and production (deploy, point, files loaded at start) need the stage\'s gate. false: a development instance without gates (a warning at start says so)'),
+      })
+      .strict()
+      .default({ enforce: true })
+      .describe('Promotion gates (README: Gates and promotion)'),
     /**
      * Secrets review deliveries are signed with (notification webhooks and decision callbacks), by
      * environment variable name, captured once at load; never logged, never in `secrets`.

@@ -26,6 +26,7 @@ export function terminalStatusFor(code: ErrorCode): 'failed' | 'outcome_unknown'
     case 'stage_paused':
     case 'connector_paused':
     case 'not_deployed':
+    case 'gate_not_met':
     case 'fenced':
     case 'step_timeout':
     case 'step_failed':

@@ -18,23 +18,23 @@ export interface EvalRunnerDeps {
   /** For `judge` scorers; an eval that has one fails with a clear error without it. */
   models?: ModelRouter;
   onError(message: string, error: unknown): void;
-  /** How often an idle runner looks for work; a pass that did work is followed by the next at once. */
+  /** How often the runner passes over the running evals. */
   tickMs?: number;
 }
 
 /** The advisory lock one process holds while it runs evals. */
 const evalRunnerLock = 7_346_009;
-/** A pass that keeps finding work stops after this long, so stop() never waits long. */
-const passBudgetMs = 1_000;
 const endedStatuses = ['succeeded', 'failed', 'rejected', 'canceled', 'outcome_unknown'];
 
+/**
+ * One pass every `tickMs` (50 ms by default): a pass scores every case that ended meanwhile and
+ * fills the free places at once, so cases are handled in batches. Passing again at once whenever
+ * something moved would batch nothing and, on PGlite's one connection, crowd out the workers.
+ */
 export function createEvalRunner(deps: EvalRunnerDeps): LeaderLoop {
   return createLeaderLoop({
-    db: deps.db, lockKey: evalRunnerLock, tickMs: deps.tickMs ?? 100, name: 'eval runner', onError: deps.onError,
-    async tick() {
-      const until = Date.now() + passBudgetMs;
-      while ((await advanceAll(deps)) && Date.now() < until) await new Promise((resolve) => setImmediate(resolve));
-    },
+    db: deps.db, lockKey: evalRunnerLock, tickMs: deps.tickMs ?? 50, name: 'eval runner', onError: deps.onError,
+    tick: () => advanceAll(deps),
   });
 }
 

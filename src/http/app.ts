@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
 import { registerAuditRoutes, runWithAuditContext } from '../audit/index.js';
+import { registerChangeRoutes } from '../changes/index.js';
 import { AttemptLimiter, createGuard, registerAuthRoutes, type Access } from '../auth/index.js';
 import { configSchema, type Config, type RedactionConfig } from '../config/index.js';
 import { createEgressClient, egressFetch, registerConnectorRoutes, type EgressClient, type SecretKey } from '../connectors/index.js';
@@ -8,12 +9,14 @@ import { createApiApp, type ApiApp } from '../contract/index.js';
 import type { Db } from '../db/index.js';
 import { registerEngineRoutes, registerTriggerRoutes, runWorkflowId, wakeRun } from '../engine/index.js';
 import { registerDatasetRoutes } from '../evals/index.js';
+import { registerHandoffRoutes } from '../handoff/index.js';
 import { KeelError } from '../errors.js';
 import { registerModelRoutes } from '../models/index.js';
 import { isOtlpPath, otlpErrorResponse, registerOtlpRoutes } from '../observe/index.js';
 import { registerMonitorRoutes, registerObserveRoutes } from '../observe/index.js';
 import { registerOverviewRoutes, type OverviewRouteDeps } from '../overview/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
+import { createStageCheck, registerPromotionRoutes } from '../promotion/index.js';
 import { registerRegistryRoutes } from '../registry/index.js';
 import { registerExternalReviewRoutes, registerReviewMetricsRoutes, registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { registerDashboard } from './dashboard.js';
@@ -57,6 +60,8 @@ export interface HttpDeps {
    * redaction) and its body limit (unset: the OTLP spec's 20 MiB, before and after decompression).
    */
   otlp?: { redaction?: RedactionConfig; bodyLimitBytes?: number };
+  /** Promotion gates on deploys and pointed stages; unset: enforced (config gates.enforce). */
+  gates?: Config['gates'];
 }
 
 export type HttpApp = ApiApp & {
@@ -102,12 +107,14 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     await deps.db.query('SELECT 1');
     return c.json({ status: 'ok', database: deps.db.caps.kind, version: deps.version });
   });
-  registerRegistryRoutes(app, deps.db);
+  registerRegistryRoutes(app, deps.db, createStageCheck({ enforce: deps.gates?.enforce ?? true }));
+  registerPromotionRoutes(app, deps.db);
   registerEngineRoutes(app, { db: deps.db, secrets: deps.secrets });
   registerTriggerRoutes(app, deps.db);
   registerReviewRoutes(app, deps.db, wakeRun);
   registerReviewMetricsRoutes(app, deps.db);
   registerDatasetRoutes(app, deps.db);
+  registerChangeRoutes(app, deps.db);
   registerExternalReviewRoutes(app, { db: deps.db, callbackSecretConfigured: deps.callbackSecretConfigured ?? false });
   registerAuditRoutes(app, deps.db);
   registerConnectorRoutes(app, { db: deps.db, secretKey: deps.secretKey });
@@ -121,6 +128,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Metrics and traces share the overview's clock, so a test's fake now moves both.
   registerObserveRoutes(app, { db: deps.db, now: deps.overview?.now });
   registerMonitorRoutes(app, { db: deps.db, now: deps.overview?.now });
+  registerHandoffRoutes(app, { db: deps.db, now: deps.overview?.now });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),

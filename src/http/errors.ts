@@ -22,6 +22,7 @@ const statusByCode: Record<ErrorCode, number> = {
   stage_paused: 503,
   connector_paused: 503,
   not_deployed: 409,
+  gate_not_met: 409,
   fenced: 409,
   step_timeout: 504,
   step_failed: 500,

@@ -67,6 +67,31 @@ export async function recordVerdict(tx: Queryable, rule: MonitorRule, verdict: V
   return incident;
 }
 
+/**
+ * Opens an incident that no monitor rule raised (a review date that passed, say), keyed so that the
+ * same `key` opens at most one while it is not cleared: answers null when one is already there. It
+ * shows and is acknowledged like a monitor's, and sends no notification. Run inside the caller's
+ * transaction, beside the caller's own audit event.
+ */
+export async function openIncident(
+  tx: Queryable,
+  input: { key: string; workflowId: string; name: string; stage: string; summary: string; detail?: Record<string, unknown>; actor: string; now: Date },
+): Promise<IncidentRow | null> {
+  const opened = await tx.query<IncidentRow>(
+    `INSERT INTO incidents (id, monitor_key, workflow_id, monitor_name, stage, status, summary, detail, opened_at)
+     VALUES ($1, $2, $3, $4, $5, 'open', $6, $7::jsonb, $8)
+     ON CONFLICT (monitor_key) WHERE cleared_at IS NULL DO NOTHING RETURNING *`,
+    [newIncidentId(), input.key, input.workflowId, input.name, input.stage, input.summary, JSON.stringify(input.detail ?? {}), input.now],
+  );
+  const incident = opened.rows[0];
+  if (!incident) return null;
+  await recordAudit(tx, {
+    actor: input.actor, action: 'incident:opened', subjectType: 'incident', subjectId: incident.id,
+    data: { workflow_id: input.workflowId, monitor: input.name, stage: input.stage, summary: input.summary, stop: false },
+  });
+  return incident;
+}
+
 export async function markIncidentPaused(db: Queryable, incidentId: string): Promise<void> {
   await db.query(`UPDATE incidents SET paused_stage = true WHERE id = $1`, [incidentId]);
 }

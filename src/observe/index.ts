@@ -23,7 +23,7 @@ export { registerObserveRoutes, type ObserveRouteDeps } from './metrics-routes.j
 export { readPrometheusFigures, renderPrometheus, prometheusContentType, latencyBoundsSeconds, type PrometheusFigures } from './prometheus.js';
 export { readDrift, populationStability, psiLevel, windowsAt, type DriftReport, type FeatureDrift } from './drift.js';
 export { listMonitorRules, evaluateRule, fileMonitorKey, type MonitorRule, type Verdict } from './monitor-rules.js';
-export { listIncidents, getIncident, acknowledgeIncident, type IncidentRow, type IncidentNotification } from './incidents.js';
+export { listIncidents, getIncident, acknowledgeIncident, openIncident, type IncidentRow, type IncidentNotification } from './incidents.js';
 export { createMonitorLoop, type MonitorLoop, type MonitorLoopOptions, type MonitorPass } from './monitor-loop.js';
 export { registerMonitorRoutes, type MonitorRouteDeps } from './monitor-routes.js';
 export { createRetention, type Retention, type RetentionOptions, type RetentionPass } from './retention.js';

@@ -19,7 +19,15 @@ export interface DeployInput {
    * it is and whether it exists (a new workflow needs the permission everywhere).
    */
   authorize?: (workflowId: string, exists: boolean) => void;
+  /** Refuses pointing the stage at the version (the promotion gate); called in the deploy's transaction, so a refusal stores nothing. */
+  checkStage?: StageCheck;
 }
+
+/**
+ * What may move a stage to a version: the promotion slice's gate check, handed down by the edges
+ * (the registry sits below the slices that hold the gate's evidence). Throws to refuse.
+ */
+export type StageCheck = (tx: Queryable, workflowId: string, stage: Stage, versionId: string) => Promise<void>;
 
 export interface DeployResult {
   workflow: WorkflowRow;
@@ -87,6 +95,7 @@ export async function deployWorkflow(db: Db, input: DeployInput): Promise<Deploy
         data: { version: version.id, number: version.number, hash, library: version.library_versions },
       });
     }
+    await input.checkStage?.(tx, spec.id, input.stage, version.id);
     const deploymentChanged = await pointStage(tx, spec.id, input.stage, version.id, input.actor);
     // Only when something changed: a restart loading the same file does not ask again for a grant the owner refused.
     if (created || deploymentChanged) await requestListedGrants(tx, connectorKinds, spec, input.actor);

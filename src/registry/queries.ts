@@ -1,7 +1,7 @@
 import { createImmutableCache, type Db, type Queryable } from '../db/index.js';
 import { KeelError } from '../errors.js';
 import { pausePolicy, type OnPauseSpec } from '../spec/index.js';
-import { pointStage, syncSchedules } from './deploy.js';
+import { pointStage, syncSchedules, type StageCheck } from './deploy.js';
 import type { DeploymentRow, Stage, VersionRow, VersionSummary, WorkflowRow } from './types.js';
 
 export interface WorkflowWithDeployments extends WorkflowRow {
@@ -126,11 +126,19 @@ export function refuseWhenPaused(d: ResolvedDeployment): void {
   });
 }
 
-/** Points a stage at an existing version (promotion and rollback). */
-export async function moveDeployment(db: Db, workflowId: string, stage: Stage, versionRef: string, actor: string): Promise<DeploymentRow> {
+/** Points a stage at a version inside the caller's transaction, with its triggers; false when it already pointed there. */
+export async function moveDeploymentIn(tx: Queryable, workflowId: string, stage: Stage, versionId: string, actor: string): Promise<boolean> {
+  if (!(await pointStage(tx, workflowId, stage, versionId, actor))) return false;
+  await syncSchedules(tx, (await getVersionById(tx, versionId)).definition, stage);
+  return true;
+}
+
+/** Points a stage at an existing version in its own transaction (what `keel point` does; gates are the promotion slice's). */
+export async function moveDeployment(db: Db, workflowId: string, stage: Stage, versionRef: string, actor: string, checkStage?: StageCheck): Promise<DeploymentRow> {
   await db.transaction(async (tx) => {
     const version = await getVersion(tx, workflowId, versionRef);
-    if (await pointStage(tx, workflowId, stage, version.id, actor)) await syncSchedules(tx, version.definition, stage);
+    await checkStage?.(tx, workflowId, stage, version.id);
+    await moveDeploymentIn(tx, workflowId, stage, version.id, actor);
   });
   return (await getWorkflow(db, workflowId)).deployments.find((d) => d.stage === stage)!;
 }

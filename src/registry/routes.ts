@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import { createRoute, diffEntrySchema, jsonBody, problems, sendJson, stageSchema, visibleWorkflowIds, z, type ApiApp } from '../contract/index.js';
 import { validateWorkflowText } from '../spec/index.js';
-import { deployWorkflow } from './deploy.js';
+import { deployWorkflow, type StageCheck } from './deploy.js';
 import { diffDefinitions } from './diff.js';
 import { setPaused } from './pause.js';
 import { rollbackStage } from './rollback.js';
@@ -52,7 +52,7 @@ const idParam = z.object({ id: z.string() });
 const stageParams = z.object({ id: z.string(), stage: stageSchema });
 
 /** Workflows, versions and deployments. */
-export function registerRegistryRoutes(app: ApiApp, db: Db): void {
+export function registerRegistryRoutes(app: ApiApp, db: Db, checkStage?: StageCheck): void {
   app.openapi(createRoute({
     method: 'get', path: '/api/workflows', tags: ['registry'], summary: 'List every workflow with its deployments',
     responses: { 200: jsonBody(z.object({ workflows: z.array(workflowSchema) }), 'The registry') },
@@ -80,7 +80,7 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
     const body = c.req.valid('json');
     const access = c.get('access');
     const r = await deployWorkflow(db, {
-      source: body.source, sourceName: body.source_name, stage: body.stage, actor: access.actor,
+      source: body.source, sourceName: body.source_name, stage: body.stage, actor: access.actor, checkStage,
       authorize: (workflowId, exists) => access.require('workflows:deploy', exists ? workflowId : undefined),
     });
     const { definition: _d, source: _s, ...version } = r.version;
@@ -122,12 +122,12 @@ export function registerRegistryRoutes(app: ApiApp, db: Db): void {
 
   app.openapi(createRoute({
     method: 'put', path: '/api/workflows/{id}/deployments/{stage}', tags: ['registry'],
-    summary: 'Point a stage at an existing version (promote or roll back)',
+    summary: "Point a stage at an existing version: a version the stage ran before, or one that meets the stage's gate",
     request: { params: stageParams, body: { content: { 'application/json': { schema: z.object({ version: z.string() }) } }, required: true } },
-    responses: { 200: jsonBody(deploymentSchema, 'The deployment'), ...problems(404, 422) },
+    responses: { 200: jsonBody(deploymentSchema, 'The deployment'), ...problems(404, 409, 422) },
   }), async (c) => {
     const p = c.req.valid('param');
-    return sendJson(c, await moveDeployment(db, p.id, p.stage, c.req.valid('json').version, c.get('actor')));
+    return sendJson(c, await moveDeployment(db, p.id, p.stage, c.req.valid('json').version, c.get('actor'), checkStage));
   });
 
   app.openapi(createRoute({

@@ -158,16 +158,16 @@ describe.each(testDatabases())('eval runs on $name', (database) => {
     const builder = await contractChecker(withToken(testHttpApp(db), (await createTestIdentity(db, ['builder'])).token));
     const started = await builder.call('POST', '/api/workflows/{id}/evals', '/api/workflows/sorter/evals', { version: '1', concurrency: 4 }, 201);
     expect(started.body).toMatchObject({ status: 'running', version_number: 1, total: 8, done: 0, concurrency: 4 });
-    const id = started.body.id as string;
+    const id = started.body.id as unknown as string;
     await runToEnd(id, 4);
     const read = await builder.call('GET', '/api/workflows/{id}/evals/{evalId}', `/api/workflows/sorter/evals/${id}`, undefined, 200);
     expect(read.body).toMatchObject({ status: 'finished', passed: 6, summary: { passRate: 0.75 } });
     const failed = await builder.call('GET', '/api/workflows/{id}/evals/{evalId}/results', `/api/workflows/sorter/evals/${id}/results?only=failed`, undefined, 200);
-    expect((failed.body.results as unknown[]).length).toBe(2);
+    expect((failed.body.results as unknown as unknown[]).length).toBe(2);
     const compared = await builder.call('GET', '/api/workflows/{id}/evals/compare', `/api/workflows/sorter/evals/compare?a=${first.id}&b=${id}`, undefined, 200);
     expect(compared.body).toMatchObject({ regressed: [], improved: [], unchanged: { passed: 6, failed: 2 } });
     const list = await builder.call('GET', '/api/workflows/{id}/evals', '/api/workflows/sorter/evals', undefined, 200);
-    expect((list.body.evals as unknown[]).length).toBe(3);
+    expect((list.body.evals as unknown as unknown[]).length).toBe(3);
 
     const viewer = withToken(testHttpApp(db), (await createTestIdentity(db, ['viewer'])).token);
     const refused = await viewer.request('/api/workflows/sorter/evals', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

@@ -7,10 +7,15 @@ import { createHttpApp, type HttpDeps } from '../../src/http/app.js';
 
 export const testAuthConfig = configSchema.parse({}).auth;
 
+/**
+ * The HTTP app on a test database. Promotion gates are off unless a test turns them on
+ * (`gates: { enforce: true }`): most route tests move stages to have something to work on, and the
+ * gates have their own tests (test/promotion/).
+ */
 export function testHttpApp(db: Db, overrides: Partial<HttpDeps> = {}) {
   return createHttpApp({
     db, bodyLimitBytes: 1024 * 1024, secrets: {}, version: 'test', logError: () => {},
-    auth: testAuthConfig, serverUrl: () => 'http://127.0.0.1:4300', ...overrides,
+    auth: testAuthConfig, serverUrl: () => 'http://127.0.0.1:4300', gates: { enforce: false }, ...overrides,
   });
 }
 
