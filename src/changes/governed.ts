@@ -64,6 +64,8 @@ export function governedChanges(from: GovernedSnapshot, to: GovernedSnapshot, li
     ...section('exclusions', a.exclusions ?? [], b.exclusions ?? []),
     // Risk decides the boundary's default when `approval.default` is absent (high risk: review).
     ...section('risk', a.risk, b.risk),
+    // A version's gates say what its own promotion needs, so lowering them is a change to govern.
+    ...section('gates', a.gates, b.gates),
   );
   return governedAreas.flatMap((area) => out[area].map((entry) => ({ area, ...entry })));
 }

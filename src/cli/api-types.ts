@@ -155,3 +155,7 @@ export type Drift = z.infer<typeof import('../observe/index.js').driftSchema>;
 export type EvalRun = z.infer<typeof import('../evals/index.js').evalRunSchema>;
 export type EvalResult = z.infer<typeof import('../evals/index.js').evalResultSchema>;
 export type EvalComparison = z.infer<typeof import('../evals/index.js').evalComparisonSchema>;
+/** Gates, sign-offs and rollback drills (GET /api/workflows/{id}/gates/{stage}, POST .../signoffs, POST .../drills). */
+export type GateReport = z.infer<typeof import('../promotion/index.js').gateReportSchema>;
+export type GateSignoff = z.infer<typeof import('../promotion/index.js').signoffSchema>;
+export type RollbackDrill = z.infer<typeof import('../promotion/index.js').drillSchema>;

@@ -22,6 +22,7 @@ import { connectorsApplyCommand, connectorsSecretCommand } from './commands/conn
 import { connectorsCommand, connectorsPauseCommand, connectorsResumeCommand, connectorsShowCommand } from './commands/connectors.js';
 import { datasetsAddCommand, datasetsAddFromReviewCommand, datasetsCasesCommand, datasetsListCommand, datasetsRemoveCommand } from './commands/datasets.js';
 import { datasetsImportCommand } from './commands/datasets-import.js';
+import { drillCommand, drillsCommand, gatesCommand, gatesSignCommand, gatesWithdrawCommand, promoteCommand } from './commands/promotion.js';
 import { evalCancelCommand, evalCompareCommand, evalListCommand, evalRunCommand, evalShowCommand } from './commands/evals.js';
 import { deployCommand } from './commands/deploy.js';
 import { handoffCommand } from './commands/handoff.js';
@@ -63,6 +64,7 @@ export const commands: readonly CommandSpec[] = [
   metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand,
   datasetsListCommand, datasetsCasesCommand, datasetsImportCommand, datasetsAddCommand, datasetsRemoveCommand, datasetsAddFromReviewCommand,
   evalRunCommand, evalListCommand, evalShowCommand, evalCompareCommand, evalCancelCommand,
+  promoteCommand, gatesCommand, gatesSignCommand, gatesWithdrawCommand, drillCommand, drillsCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,
   usersUnlockCommand, usersPasswordLinkCommand,
