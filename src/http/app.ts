@@ -16,8 +16,8 @@ import { isOtlpPath, otlpErrorResponse, registerOtlpRoutes } from '../observe/in
 import { registerMonitorRoutes, registerObserveRoutes } from '../observe/index.js';
 import { registerOverviewRoutes, type OverviewRouteDeps } from '../overview/index.js';
 import { registerLibraryRoutes, type LibraryRouteDeps } from '../prompts/index.js';
-import { createStageCheck, registerPromotionRoutes } from '../promotion/index.js';
-import { registerRegistryRoutes } from '../registry/index.js';
+import { createStageCheck, gateReadiness, registerPromotionRoutes } from '../promotion/index.js';
+import { registerRegistryRoutes, type Stage } from '../registry/index.js';
 import { registerExternalReviewRoutes, registerReviewMetricsRoutes, registerReviewRoutes, reviewWorkflowId } from '../review/index.js';
 import { registerDashboard } from './dashboard.js';
 import { renderDocsPage } from './docs-page.js';
@@ -128,7 +128,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Metrics and traces share the overview's clock, so a test's fake now moves both.
   registerObserveRoutes(app, { db: deps.db, now: deps.overview?.now });
   registerMonitorRoutes(app, { db: deps.db, now: deps.overview?.now });
-  registerHandoffRoutes(app, { db: deps.db, now: deps.overview?.now });
+  // The pack's readiness includes the promotion gate of its version, judged again at the pack's time.
+  registerHandoffRoutes(app, {
+    db: deps.db, now: deps.overview?.now,
+    extraItems: (pack, db) => gateReadiness(db, { workflowId: pack.workflow_id, stage: pack.stage as Stage, versionId: pack.version.id }, new Date(pack.generated_at)),
+  });
   registerAuthRoutes(app, {
     db: deps.db, policy, limiter: new AttemptLimiter(policy.signInAttemptsPerMinute),
     secureCookies: policy.publicUrl?.startsWith('https:') ?? false, publicUrl: () => policy.publicUrl ?? deps.serverUrl(),

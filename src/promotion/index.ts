@@ -8,4 +8,5 @@ export { signGate, revokeSignoff, liveSignoffs, type SignGate, type SignoffRow }
 export { promote, gateNotMet, type PromoteResult } from './promote.js';
 export { runDrill, listDrills, type DrillRow, type DrillStep, type RunDrill } from './drills.js';
 export { createStageCheck } from './stage-check.js';
+export { gateReadiness, type GateReadinessItem } from './readiness.js';
 export { registerPromotionRoutes, gateReportSchema, signoffSchema, drillSchema } from './routes.js';

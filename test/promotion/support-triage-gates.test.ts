@@ -163,6 +163,13 @@ describe.each(testDatabases())('support-triage through its gates on $name', (dat
     const actions = (await db.query<{ action: string }>(`SELECT action FROM audit_events WHERE subject_id = 'support-triage' AND action IN ('gate:signed', 'drill:passed', 'deployment:moved') ORDER BY id`)).rows.map((r) => r.action);
     expect(actions.filter((a) => a === 'gate:signed')).toHaveLength(4);
     expect(actions).toContain('drill:passed');
+    // The handoff pack of what production runs now has no missing item, its gate included.
+    const pack = await owner.call('GET', '/api/workflows/{id}/handoff', '/api/workflows/support-triage/handoff?format=json', undefined, 200);
+    const readiness = pack.body.readiness as unknown as { ready: number; total: number; items: Array<{ id: string; ok: boolean; missing?: string }> };
+    expect(pack.body).toMatchObject({ stage: 'production', version: { number: 2 } });
+    expect(readiness.items.filter((i) => !i.ok)).toEqual([]);
+    expect(readiness.items.map((i) => i.id)).toEqual(expect.arrayContaining(['gate:production:rollback_drill', 'gate:production:error_rate_accepted', 'gate:production:signoff:owner']));
+    expect(readiness.ready).toBe(readiness.total);
   }, 180_000);
 
   it('rolls a bad version back out of production with one call, after it went through the same gates and a change request', async () => {
