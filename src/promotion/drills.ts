@@ -3,6 +3,8 @@
 // (registry rollbackStage), a run is started through the deployment and must flow to its end on
 // the older version, the stage is moved forward again, and a run must flow on the version. Every
 // step is recorded as it happens; a drill that fails part-way puts the version back on sandbox.
+// A version with no earlier one on sandbox (a workflow's first) is rolled back in production by
+// pausing it, so its drill pauses sandbox, checks that triggers are refused or held, and resumes.
 // A passed drill is the evidence the gate into production reads.
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/index.js';
@@ -10,10 +12,10 @@ import type { Db } from '../db/index.js';
 import { getRun, startTrialRun, type RunRow } from '../engine/index.js';
 import { datasetVersionCases } from '../evals/index.js';
 import { coerceError, isKeelError, KeelError } from '../errors.js';
-import { getWorkflow, moveDeployment, resolveDeployment, rollbackStage, type VersionRow } from '../registry/index.js';
+import { getWorkflow, moveDeployment, resolveDeployment, rollbackStage, setPaused, type VersionRow } from '../registry/index.js';
 
 export interface DrillStep {
-  step: 'rollback' | 'run_on_previous' | 'roll_forward' | 'run_on_version';
+  step: 'rollback' | 'run_on_previous' | 'triggers_refused' | 'roll_forward' | 'run_on_version';
   ok: boolean;
   at: string;
   detail: string;
@@ -68,14 +70,22 @@ export async function runDrill(db: Db, request: RunDrill): Promise<DrillRow> {
   const now = () => new Date().toISOString();
   let rolledBack = false;
   try {
-    const back = await rollbackStage(db, request.workflowId, 'sandbox', `drill:${id}`);
-    rolledBack = true;
-    await db.query(`UPDATE rollback_drills SET rolled_back_to = $2 WHERE id = $1`, [id, back.deployment.version_id]);
-    await record({ step: 'rollback', ok: true, at: now(), version: back.deployment.version_id, detail: `sandbox rolled back from v${back.from.number} to v${back.deployment.version_number}` });
-    await record(await flows(db, request, id, 'run_on_previous', back.deployment.version_id, input));
-    await moveDeployment(db, request.workflowId, 'sandbox', version.id, `drill:${id}`);
-    rolledBack = false;
-    await record({ step: 'roll_forward', ok: true, at: now(), version: version.id, detail: `sandbox moved forward to v${version.number} again` });
+    const back = await rollbackStage(db, request.workflowId, 'sandbox', `drill:${id}`).catch((error: unknown) => {
+      // A first version has nothing before it: its rollback in production is a pause, so that is what is drilled.
+      if (isKeelError(error, 'conflict')) return null;
+      throw error;
+    });
+    if (back === null) {
+      await drillPause(db, request, id, version, record);
+    } else {
+      rolledBack = true;
+      await db.query(`UPDATE rollback_drills SET rolled_back_to = $2 WHERE id = $1`, [id, back.deployment.version_id]);
+      await record({ step: 'rollback', ok: true, at: now(), version: back.deployment.version_id, detail: `sandbox rolled back from v${back.from.number} to v${back.deployment.version_number}` });
+      await record(await flows(db, request, id, 'run_on_previous', back.deployment.version_id, input));
+      await moveDeployment(db, request.workflowId, 'sandbox', version.id, `drill:${id}`);
+      rolledBack = false;
+      await record({ step: 'roll_forward', ok: true, at: now(), version: version.id, detail: `sandbox moved forward to v${version.number} again` });
+    }
     await record(await flows(db, request, id, 'run_on_version', version.id, input));
     return await finish(db, id, request, 'passed', null);
   } catch (error) {
@@ -87,6 +97,31 @@ export async function runDrill(db: Db, request: RunDrill): Promise<DrillRow> {
     }
     return finish(db, id, request, 'failed', failure.message);
   }
+}
+
+/**
+ * The drill of a version with no earlier one on sandbox: pause the stage (what `keel pause` does to
+ * production), check that a trigger is refused or held, and resume. A pause left by a failure is
+ * resumed, so the drill never leaves sandbox paused.
+ */
+async function drillPause(db: Db, request: RunDrill, id: string, version: VersionRow, record: (step: DrillStep) => Promise<void>): Promise<void> {
+  const actor = `drill:${id}`;
+  await setPaused(db, request.workflowId, 'sandbox', true, actor, { reason: 'rollback drill' });
+  try {
+    await record({ step: 'rollback', ok: true, at: new Date().toISOString(), version: version.id, detail: `v${version.number} has no earlier version on sandbox: its rollback is a pause, so sandbox was paused` });
+    // What a trigger meets: refused (stage_paused) or, when the file queues triggers, a paused deployment that holds their runs.
+    const refused = await resolveDeployment(db, request.workflowId, 'sandbox').then(
+      (d) => { if (!d.pause) throw new Error('sandbox did not pause'); return false; },
+      (error: unknown) => { if (isKeelError(error, 'stage_paused')) return true; throw error; },
+    );
+    await record({
+      step: 'triggers_refused', ok: true, at: new Date().toISOString(), version: version.id,
+      detail: refused ? 'a new trigger was refused with stage_paused' : 'new triggers are queued and held until the resume (on_pause.triggers: queue)',
+    });
+  } finally {
+    await setPaused(db, request.workflowId, 'sandbox', false, actor, { reason: 'rollback drill done' });
+  }
+  await record({ step: 'roll_forward', ok: true, at: new Date().toISOString(), version: version.id, detail: `sandbox resumed on v${version.number}` });
 }
 
 /** Starts a drill run through the sandbox deployment and waits for it to end; it must end on `expected` and succeed. */

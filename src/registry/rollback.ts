@@ -42,7 +42,7 @@ export async function rollbackStage(db: Db, workflowId: string, stage: Stage, ac
     const target = rollbackTarget(current, history.rows);
     if (!target) {
       throw new KeelError('conflict', `Stage ${stage} of ${workflowId} has no earlier version to roll back to.`, {
-        hint: 'Point the stage at a version by hand: keel point WORKFLOW --stage S --version N.',
+        hint: `A first version is rolled back by pausing it: keel pause ${workflowId} --stage ${stage}. Or point the stage at another version: keel point ${workflowId} --stage ${stage} --version N.`,
       });
     }
     const version = await getVersionById(tx, target);

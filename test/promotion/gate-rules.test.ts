@@ -10,7 +10,7 @@ import { KeelError } from '../../src/errors.js';
 import { evaluateGate, promote, revokeSignoff, runDrill, signGate } from '../../src/promotion/index.js';
 import { decideReview, listReviews } from '../../src/review/index.js';
 import { testDatabases } from '../support/databases.js';
-import { deploy, testEngine, waitForRun } from '../support/harness.js';
+import { deploy, oneStepWorkflow as oneStep, testEngine, waitForRun } from '../support/harness.js';
 import { createTestIdentity, testHttpApp, withToken } from '../support/identity.js';
 
 const flow = (extra = '', label = '"fine"') => `id: ledger
@@ -135,5 +135,17 @@ steps:
     expect(sandbox.rows[0]!.version_id).toBe(drill.version_id);
     const gate = await evaluateGate(db, { workflowId: 'drilled', stage: 'production' });
     expect(gate.items.find((i) => i.id === 'rollback_drill')).toMatchObject({ met: false, detail: expect.stringMatching(/failed: .*v1 ended failed/) });
+  }, 60_000);
+
+  it("drills a workflow's first version by pausing sandbox, checking triggers are refused, and resuming", async () => {
+    await deploy(db, oneStep('first-only'), 'sandbox');
+    const drill = await runDrill(db, { workflowId: 'first-only', actor: 'ops@example.com', input: {}, runTimeoutMs: 20_000 });
+    expect(drill).toMatchObject({ status: 'passed', rolled_back_to: null, error: null });
+    expect(drill.steps.map((s) => s.step)).toEqual(['rollback', 'triggers_refused', 'roll_forward', 'run_on_version']);
+    expect(drill.steps[1]!.detail).toMatch(/refused with stage_paused/);
+    const d = await db.query<{ paused: boolean }>(`SELECT paused FROM deployments WHERE workflow_id = 'first-only' AND stage = 'sandbox'`);
+    expect(d.rows[0]!.paused).toBe(false);
+    const audit = await db.query<{ action: string }>(`SELECT action FROM audit_events WHERE subject_id = 'first-only' AND action LIKE 'deployment:%' ORDER BY id`);
+    expect(audit.rows.map((r) => r.action)).toEqual(['deployment:moved', 'deployment:paused', 'deployment:resumed']);
   }, 60_000);
 });
