@@ -5,7 +5,7 @@ import { listModelCalls, modelCallSchema, publicModelCall } from '../models/inde
 import { listReviews, publicReview, reviewSchema } from '../review/index.js';
 import { getRun, listAttempts, listRuns } from './run-store.js';
 import { acceptWebhook, startRun } from './triggers.js';
-import { runStatuses, triggerKinds } from './types.js';
+import { runPurposes, runStatuses, triggerKinds } from './types.js';
 
 const timestamp = z.string().datetime({ offset: true }).describe('ISO 8601 timestamp');
 
@@ -13,6 +13,7 @@ const storedError = z.object({ code: z.string(), message: z.string(), hint: z.st
 
 export const runSchema = z.object({
   id: z.string(), workflow_id: z.string(), version_id: z.string(), stage: stageSchema, status: z.enum(runStatuses),
+  purpose: z.enum(runPurposes).describe('live for every trigger; eval, shadow or drill for the runs Keel starts to try a version'),
   wait_reason: z.string().nullable().describe('Why a queued or waiting run waits: retry, review, outcome_unknown, or paused (held by a pause)'),
   held_by: z.string().nullable().describe('What holds a paused run: stage (its stage is paused) or connector:<id> (the kill switch); the resume releases it'),
   trigger_kind: z.enum(triggerKinds), input: z.unknown(),
@@ -72,6 +73,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
         workflow: z.string().optional(), status: z.enum(runStatuses).optional(), stage: stageSchema.optional(),
         version: z.coerce.number().int().min(1).optional().describe('Only runs of this version number; needs workflow'),
         reason: z.string().min(1).max(200).optional().describe('Runs waiting for this reason (review, retry, outcome_unknown, paused) or stopped with this error code'),
+        purpose: z.enum([...runPurposes, 'any']).default('live').describe('live runs by default; eval, shadow or drill runs, or any'),
         since: timestamp.optional().describe('Runs created at or after this time'),
         until: timestamp.optional().describe('Runs created before this time'),
         before: z.string().optional().describe('Run id to page from'), limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -89,7 +91,7 @@ export function registerEngineRoutes(app: ApiApp, deps: EngineRouteDeps): void {
     if (issues.length > 0) throw new KeelError('invalid_input', 'The request query is invalid.', { problems: issues });
     const runs = await listRuns(db, {
       workflowIds: visibleWorkflowIds(c), workflowId: q.workflow, status: q.status, stage: q.stage,
-      version: q.version, reason: q.reason, since, until, before: q.before, limit: q.limit,
+      version: q.version, reason: q.reason, purpose: q.purpose, since, until, before: q.before, limit: q.limit,
     });
     return sendJson(c, { runs: runs.map(publicRun) });
   });
