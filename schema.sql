@@ -741,6 +741,69 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON public.sessions USING btree (user_id, created_at);
 
+CREATE TABLE shadow_pairs (
+  shadow_id text NOT NULL,
+  live_run_id text NOT NULL,
+  trial_run_id text,
+  "position" integer NOT NULL,
+  status text NOT NULL DEFAULT 'pending'::text,
+  live_status text,
+  shadow_status text,
+  error jsonb,
+  agreement_live boolean,
+  agreement_people boolean,
+  people_decision text,
+  review_id text,
+  live_output jsonb,
+  shadow_output jsonb,
+  people_output jsonb,
+  live_cost_usd double precision,
+  shadow_cost_usd double precision,
+  live_latency_ms double precision,
+  shadow_latency_ms double precision,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  compared_at timestamp with time zone,
+  CONSTRAINT shadow_pairs_live_run_id_fkey FOREIGN KEY (live_run_id) REFERENCES runs(id),
+  CONSTRAINT shadow_pairs_people_decision_check CHECK ((people_decision = ANY (ARRAY['approved'::text, 'edited'::text, 'rejected'::text]))),
+  CONSTRAINT shadow_pairs_pkey PRIMARY KEY (shadow_id, live_run_id),
+  CONSTRAINT shadow_pairs_shadow_id_fkey FOREIGN KEY (shadow_id) REFERENCES shadow_runs(id) ON DELETE CASCADE,
+  CONSTRAINT shadow_pairs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'compared'::text]))),
+  CONSTRAINT shadow_pairs_trial_run_id_fkey FOREIGN KEY (trial_run_id) REFERENCES runs(id)
+);
+CREATE INDEX shadow_pairs_open ON public.shadow_pairs USING btree (shadow_id, "position") WHERE (status <> 'compared'::text);
+CREATE INDEX shadow_pairs_trial ON public.shadow_pairs USING btree (trial_run_id) WHERE (trial_run_id IS NOT NULL);
+
+CREATE TABLE shadow_runs (
+  id text NOT NULL,
+  workflow_id text NOT NULL,
+  candidate_version_id text NOT NULL,
+  live_stage text NOT NULL DEFAULT 'production'::text,
+  compare jsonb NOT NULL,
+  mode text NOT NULL,
+  replay_limit integer,
+  max_runs integer NOT NULL,
+  concurrency integer NOT NULL,
+  status text NOT NULL DEFAULT 'running'::text,
+  since timestamp with time zone NOT NULL,
+  cursor_at timestamp with time zone,
+  cursor_run_id text,
+  summary jsonb,
+  started_by text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  stopped_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  CONSTRAINT shadow_runs_candidate_version_id_fkey FOREIGN KEY (candidate_version_id) REFERENCES workflow_versions(id),
+  CONSTRAINT shadow_runs_concurrency_check CHECK ((concurrency >= 1)),
+  CONSTRAINT shadow_runs_max_runs_check CHECK ((max_runs >= 1)),
+  CONSTRAINT shadow_runs_mode_check CHECK ((mode = ANY (ARRAY['mirror'::text, 'replay'::text]))),
+  CONSTRAINT shadow_runs_pkey PRIMARY KEY (id),
+  CONSTRAINT shadow_runs_replay_limit_check CHECK ((replay_limit >= 1)),
+  CONSTRAINT shadow_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'stopped'::text, 'finished'::text]))),
+  CONSTRAINT shadow_runs_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+);
+CREATE INDEX shadow_runs_open ON public.shadow_runs USING btree (created_at) WHERE (status <> 'finished'::text);
+CREATE INDEX shadow_runs_workflow ON public.shadow_runs USING btree (workflow_id, created_at DESC);
+
 CREATE TABLE sign_in_links (
   id text NOT NULL,
   secret_hash text NOT NULL,

@@ -14,7 +14,7 @@ import { createReviewReminders, type ReviewReminders } from './handoff/index.js'
 import { createLogger, type Logger } from './logging.js';
 import { deployWorkflow, setPaused } from './registry/index.js';
 import { createMonitorLoop, createOtlpExporter, createRetention, createTracer, type LeaderLoop, type MonitorLoop, type OtlpExporter, type Retention, type Tracer } from './observe/index.js';
-import { createEvalRunner } from './evals/index.js';
+import { createEvalRunner, createShadowRunner } from './evals/index.js';
 import { createStageCheck } from './promotion/index.js';
 import { createModelServices, trainClassifierVersion, type ClassifierVersion, type ModelServices } from './models/index.js';
 import { embedDocuments, loadLibraryFolder } from './prompts/index.js';
@@ -114,6 +114,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
   let retention: Retention | undefined;
   let otlpExporter: OtlpExporter | undefined;
   let evalRunner: LeaderLoop | undefined;
+  let shadowRunner: LeaderLoop | undefined;
   if (roles.scheduler) {
     await engine.startScheduler();
     await engine.startMailPoller();
@@ -133,6 +134,9 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     // Eval cases run as sandbox runs on the workers; one process starts and scores them.
     evalRunner = createEvalRunner({ db, models: models.router, onError });
     await evalRunner.start();
+    // Shadow runs copy live runs to a candidate and compare the pairs, from the same one process.
+    shadowRunner = createShadowRunner({ db, onError });
+    await shadowRunner.start();
     // Spans out to the operator's collector (OTEL_EXPORTER_OTLP_*), from the same one process.
     if (config.observe.export) {
       otlpExporter = createOtlpExporter({ db, config: config.observe.export, serviceName: config.observe.serviceName, logger });
@@ -164,6 +168,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
     }).catch(async (error: unknown) => {
       await deliveries?.stop();
       await evalRunner?.stop();
+      await shadowRunner?.stop();
       await retention?.stop();
       await reviewReminders?.stop();
       await monitors?.stop();
@@ -189,6 +194,7 @@ export async function startKeel(config: Readonly<Config>, roles: KeelRoles, logg
       await Promise.all([training, embedding]);
       await deliveries?.stop();
       await evalRunner?.stop();
+      await shadowRunner?.stop();
       await retention?.stop();
       await reviewReminders?.stop();
       await monitors?.stop();

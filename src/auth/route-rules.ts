@@ -41,6 +41,17 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /access': dashboard,
   'GET /incidents': dashboard,
   'GET /traces/{traceId}': dashboard,
+  'GET /workflows/{id}/datasets': dashboard,
+  'GET /workflows/{id}/evals': dashboard,
+  'GET /workflows/{id}/evals/compare': dashboard,
+  'GET /workflows/{id}/evals/{evalId}': dashboard,
+  'GET /workflows/{id}/gates': dashboard,
+  'GET /workflows/{id}/rollback': dashboard,
+  'GET /workflows/{id}/changes': dashboard,
+  'GET /workflows/{id}/changes/{changeId}': dashboard,
+  'GET /workflows/{id}/shadows': dashboard,
+  'GET /workflows/{id}/shadows/{shadowId}': dashboard,
+  'GET /workflows/{id}/handoff': dashboard,
   'GET /assets/{file}': dashboard,
 
   'POST /api/auth/sign-in': { public: 'signing in' },
@@ -155,6 +166,10 @@ export const routeRules: Readonly<Record<string, RouteRule>> = {
   'GET /api/workflows/{id}/evals/{evalId}': on('workflows:read', { workflow: 'id' }),
   'GET /api/workflows/{id}/evals/{evalId}/results': on('workflows:read', { workflow: 'id' }),
   'POST /api/workflows/{id}/evals/{evalId}/cancel': on('runs:start', { workflow: 'id' }),
+  'POST /api/workflows/{id}/shadows': on('runs:start', { workflow: 'id' }),
+  'GET /api/workflows/{id}/shadows': on('workflows:read', { workflow: 'id' }),
+  'GET /api/workflows/{id}/shadows/{shadowId}': on('workflows:read', { workflow: 'id' }),
+  'POST /api/workflows/{id}/shadows/{shadowId}/stop': on('runs:start', { workflow: 'id' }),
 
   // The instruction library is shared by every workflow: anyone who may read some workflow may read
   // it; storing a version or moving a label changes what every workflow using it runs next, so it

@@ -159,3 +159,6 @@ export type EvalComparison = z.infer<typeof import('../evals/index.js').evalComp
 export type GateReport = z.infer<typeof import('../promotion/index.js').gateReportSchema>;
 export type GateSignoff = z.infer<typeof import('../promotion/index.js').signoffSchema>;
 export type RollbackDrill = z.infer<typeof import('../promotion/index.js').drillSchema>;
+/** Shadow runs (POST/GET /api/workflows/{id}/shadows, GET .../shadows/{shadowId}, POST .../stop). */
+export type ShadowRun = z.infer<typeof import('../evals/index.js').shadowRunSchema>;
+export type ShadowReport = z.infer<typeof import('../evals/index.js').shadowReportSchema>;

@@ -24,6 +24,7 @@ import { datasetsAddCommand, datasetsAddFromReviewCommand, datasetsCasesCommand,
 import { datasetsImportCommand } from './commands/datasets-import.js';
 import { drillCommand, drillsCommand, gatesCommand, gatesSignCommand, gatesWithdrawCommand, promoteCommand } from './commands/promotion.js';
 import { evalCancelCommand, evalCompareCommand, evalListCommand, evalRunCommand, evalShowCommand } from './commands/evals.js';
+import { shadowListCommand, shadowShowCommand, shadowStartCommand, shadowStopCommand } from './commands/shadows.js';
 import { deployCommand } from './commands/deploy.js';
 import { handoffCommand } from './commands/handoff.js';
 import { pauseStageCommand, pointCommand, resumeStageCommand, rollbackCommand } from './commands/deployments.js';
@@ -64,6 +65,7 @@ export const commands: readonly CommandSpec[] = [
   metricsCommand, metricsReviewsCommand, monitorsCommand, driftCommand, incidentsCommand, incidentAckCommand, boundarySuggestCommand,
   datasetsListCommand, datasetsCasesCommand, datasetsImportCommand, datasetsAddCommand, datasetsRemoveCommand, datasetsAddFromReviewCommand,
   evalRunCommand, evalListCommand, evalShowCommand, evalCompareCommand, evalCancelCommand,
+  shadowStartCommand, shadowListCommand, shadowShowCommand, shadowStopCommand,
   promoteCommand, gatesCommand, gatesSignCommand, gatesWithdrawCommand, drillCommand, drillsCommand,
   auditListCommand, auditExportCommand, auditVerifyCommand,
   usersListCommand, usersShowCommand, usersCreateCommand, usersDisableCommand, usersEnableCommand, usersRolesCommand,

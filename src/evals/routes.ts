@@ -6,6 +6,7 @@ import { getWorkflow } from '../registry/index.js';
 import { addCaseFromReview, listCases } from './cases.js';
 import { addedCaseSchema, datasetCaseSchema } from './schemas.js';
 import { registerEvalRunRoutes } from './eval-routes.js';
+import { registerShadowRoutes } from './shadow-routes.js';
 import { registerDatasetVersionRoutes } from './version-routes.js';
 
 const addBody = z.object({
@@ -45,4 +46,5 @@ export function registerDatasetRoutes(app: ApiApp, db: Db): void {
 
   registerDatasetVersionRoutes(app, db);
   registerEvalRunRoutes(app, db);
+  registerShadowRoutes(app, db);
 }

@@ -11,6 +11,9 @@ import { KeelError } from '../errors.js';
 export const dashboardPages = [
   '/', '/sign-in', '/workflows/{id}', '/runs', '/runs/{id}', '/reviews', '/reviews/{id}', '/connectors', '/connectors/new', '/connectors/{id}', '/access',
   '/incidents', '/traces/{traceId}',
+  '/workflows/{id}/datasets', '/workflows/{id}/evals', '/workflows/{id}/evals/compare', '/workflows/{id}/evals/{evalId}', '/workflows/{id}/gates',
+  '/workflows/{id}/rollback', '/workflows/{id}/changes', '/workflows/{id}/changes/{changeId}', '/workflows/{id}/shadows',
+  '/workflows/{id}/shadows/{shadowId}', '/workflows/{id}/handoff',
 ] as const;
 
 /** Where `npm run build` puts the dashboard, from both src/http (tests) and dist/http (npm start). */

@@ -19,6 +19,17 @@ import { AccessPage } from './features/access/AccessPage';
 // Pages few visits need are loaded when first opened, so the first load stays small.
 const IncidentsPage = lazy(() => import('./features/incidents/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
 const TracePage = lazy(() => import('./features/traces/TracePage').then((m) => ({ default: m.TracePage })));
+const DatasetsPage = lazy(() => import('./features/evals/DatasetsPage').then((m) => ({ default: m.DatasetsPage })));
+const EvalsPage = lazy(() => import('./features/evals/EvalsPage').then((m) => ({ default: m.EvalsPage })));
+const EvalRunPage = lazy(() => import('./features/evals/EvalRunPage').then((m) => ({ default: m.EvalRunPage })));
+const EvalComparePage = lazy(() => import('./features/evals/EvalComparePage').then((m) => ({ default: m.EvalComparePage })));
+const GatesPage = lazy(() => import('./features/promotion/GatesPage').then((m) => ({ default: m.GatesPage })));
+const RollbackPage = lazy(() => import('./features/promotion/RollbackPage').then((m) => ({ default: m.RollbackPage })));
+const ChangesPage = lazy(() => import('./features/changes/ChangesPage').then((m) => ({ default: m.ChangesPage })));
+const ChangePage = lazy(() => import('./features/changes/ChangesPage').then((m) => ({ default: m.ChangePage })));
+const ShadowsPage = lazy(() => import('./features/evals/ShadowsPage').then((m) => ({ default: m.ShadowsPage })));
+const ShadowPage = lazy(() => import('./features/evals/ShadowsPage').then((m) => ({ default: m.ShadowPage })));
+const HandoffPage = lazy(() => import('./features/handoff/HandoffPage').then((m) => ({ default: m.HandoffPage })));
 
 export function App() {
   const [me, setMe] = useState<Me | null>();
@@ -66,6 +77,17 @@ function route(path: string) {
   let p: Record<string, string> | undefined;
   if (matchPath('/', path) || matchPath('/sign-in', path)) return <OverviewPage />;
   if ((p = matchPath('/workflows/{id}', path))) return <WorkflowPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/datasets', path))) return <DatasetsPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/evals', path))) return <EvalsPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/evals/compare', path))) return <EvalComparePage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/evals/{evalId}', path))) return <EvalRunPage id={p.id!} evalId={p.evalId!} />;
+  if ((p = matchPath('/workflows/{id}/gates', path))) return <GatesPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/rollback', path))) return <RollbackPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/changes', path))) return <ChangesPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/changes/{changeId}', path))) return <ChangePage id={p.id!} changeId={p.changeId!} />;
+  if ((p = matchPath('/workflows/{id}/shadows', path))) return <ShadowsPage id={p.id!} />;
+  if ((p = matchPath('/workflows/{id}/shadows/{shadowId}', path))) return <ShadowPage id={p.id!} shadowId={p.shadowId!} />;
+  if ((p = matchPath('/workflows/{id}/handoff', path))) return <HandoffPage id={p.id!} />;
   if (matchPath('/runs', path)) return <RunsPage />;
   if ((p = matchPath('/runs/{id}', path))) return <RunPage id={p.id!} />;
   if (matchPath('/reviews', path)) return <ReviewsPage />;

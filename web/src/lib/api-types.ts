@@ -58,3 +58,35 @@ export type IncidentList = z.infer<typeof incidentListSchema>;
 export type Incident = IncidentList['incidents'][number];
 export type Drift = z.infer<typeof driftSchema>;
 export type FeatureDrift = Drift['features'][number];
+import type {
+  datasetSummarySchema, evalComparisonSchema, evalResultSchema, evalRunSchema, importedCasesSchema, versionCasesSchema,
+  ScoreResult, ScorerSummary,
+} from '../../../src/evals/index.js';
+import type { drillSchema, gateReportSchema, signoffSchema } from '../../../src/promotion/index.js';
+import type { changeRequestSchema } from '../../../src/changes/index.js';
+import type { handoffPackSchema } from '../../../src/handoff/index.js';
+import type { SignerRole } from '../../../src/spec/index.js';
+
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>;
+export type DatasetVersion = DatasetSummary['latest'];
+export type VersionCases = z.infer<typeof versionCasesSchema>;
+export type DatasetCase = VersionCases['cases'][number];
+export type ImportedCases = z.infer<typeof importedCasesSchema>;
+export type EvalRun = z.infer<typeof evalRunSchema>;
+export type EvalResult = z.infer<typeof evalResultSchema>;
+export type EvalComparison = z.infer<typeof evalComparisonSchema>;
+export type EvalCaseChange = EvalComparison['regressed'][number];
+// The route declares a summary's scorers and a result's scores as open records; these are what the
+// scorers write into them (types only).
+export type { ScorerSummary, ScoreResult, SignerRole };
+export type GateReport = z.infer<typeof gateReportSchema>;
+export type GateItem = GateReport['items'][number];
+export type Signoff = z.infer<typeof signoffSchema>;
+export type Drill = z.infer<typeof drillSchema>;
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+export type HandoffPack = z.infer<typeof handoffPackSchema>;
+import type { shadowPairSchema, shadowReportSchema, shadowRunSchema } from '../../../src/evals/index.js';
+
+export type ShadowRun = z.infer<typeof shadowRunSchema>;
+export type ShadowReport = z.infer<typeof shadowReportSchema>;
+export type ShadowPair = z.infer<typeof shadowPairSchema>;

@@ -46,20 +46,49 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     throw new ApiError(0, 'unreachable', 'Keel did not answer. Check that the server is running, then try again.');
   }
-  const text = await res.text();
+  return answer<T>(res.status, await res.text());
+}
+
+/** The JSON of an answer, or the ApiError its problem+json describes. */
+function answer<T>(status: number, text: string): T {
   let data: unknown = undefined;
   if (text) {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new ApiError(res.status, 'bad_answer', `Keel answered ${res.status} with something that is not JSON.`);
+      throw new ApiError(status, 'bad_answer', `Keel answered ${status} with something that is not JSON.`);
     }
   }
-  if (!res.ok) {
+  if (status < 200 || status > 299) {
     const p = (data ?? {}) as { code?: string; detail?: string; hint?: string; problems?: FieldProblem[] };
-    throw new ApiError(res.status, p.code ?? 'http_' + res.status, p.detail ?? `Keel answered ${res.status}.`, p.hint, p.problems ?? []);
+    throw new ApiError(status, p.code ?? 'http_' + status, p.detail ?? `Keel answered ${status}.`, p.hint, p.problems ?? []);
   }
   return data as T;
+}
+
+/**
+ * A POST that reports how much of its body has been sent (a dataset file can take a while):
+ * XMLHttpRequest, since fetch does not report upload progress. Same cookies, CSRF token and errors.
+ */
+export function postWithProgress<T>(path: string, body: unknown, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-keel-csrf', csrfToken);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0);
+    xhr.onload = () => {
+      try {
+        resolve(answer<T>(xhr.status, xhr.responseText));
+      } catch (e) {
+        reject(e);
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'unreachable', 'Keel did not answer. Check that the server is running, then try again.'));
+    xhr.send(JSON.stringify(body));
+  });
 }
 
 export const api = {

@@ -13,6 +13,7 @@ import type { Definition, Version } from './definition';
 import { FlowSection } from './FlowSection';
 import { Versions } from './Versions';
 import { WorkflowCard } from './WorkflowCard';
+import { WorkflowNav } from './WorkflowNav';
 import { AttentionBanner } from '../incidents/AttentionBanner';
 import { periodOf, stageOf } from '../metrics/periods';
 
@@ -56,6 +57,7 @@ export function WorkflowPage({ id }: { id: string }) {
         <Link className="button" to={`/runs?workflow=${encodeURIComponent(w.id)}`}>Runs of this workflow</Link>
         <Link className="button" to={`/reviews?workflow=${encodeURIComponent(w.id)}`}>Review queue</Link>
       </div>
+      <WorkflowNav id={w.id} />
       <AttentionBanner workflowId={w.id} onChange={workflow.reload} />
 
       {versions.data && versions.data.length > 0 ? (
