@@ -85,23 +85,30 @@ async function scoreEnded(deps: EvalRunnerDeps, evalRun: EvalRunRow): Promise<nu
             (SELECT sum(m.cost_usd) FROM model_calls m WHERE m.run_id = r.id) AS cost_usd
        FROM eval_results e JOIN runs r ON r.id = e.run_id JOIN dataset_cases c ON c.id = e.case_id
       WHERE e.eval_run_id = $1 AND e.status = 'running' AND r.status = ANY($2::text[])
-      LIMIT 500`,
-    [evalRun.id, endedStatuses],
+      LIMIT $3`,
+    [evalRun.id, endedStatuses, evalRun.concurrency * 4],
   );
   if (ended.rows.length === 0) return 0;
   const version = await getVersionById(deps.db, evalRun.version_id);
   const outputSchema = version.definition.approval?.output_schema;
-  const results = await Promise.all(ended.rows.map(async (c) => {
-    const scores = await scoreCase(evalRun.evals.scorers, { input: c.input, output: c.state, expected: c.expected }, { models: deps.models, outputSchema });
-    const judgeCost = scores.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
-    return {
-      case_id: c.case_id, passed: casePassed(scores), scores, run_status: c.run_status,
-      error: c.error ? { code: c.error.code, message: c.error.message } : null,
-      cost: (c.cost_usd === null ? 0 : Number(c.cost_usd)) + judgeCost, latency: c.latency_ms === null ? null : Number(c.latency_ms),
-    };
-  }));
+  // A judge scorer calls a model per case: at most `concurrency` cases are scored at once, as many as run at once.
+  const results: CaseScore[] = [];
+  for (let i = 0; i < ended.rows.length; i += evalRun.concurrency) {
+    results.push(...await Promise.all(ended.rows.slice(i, i + evalRun.concurrency).map((c) => scoreOne(deps, evalRun, outputSchema, c))));
+  }
   await recordScores(deps.db, evalRun.id, results);
   return results.length;
+}
+
+/** One case: its run's state (its steps by id) is the output the scorers read. */
+async function scoreOne(deps: EvalRunnerDeps, evalRun: EvalRunRow, outputSchema: Record<string, unknown> | undefined, c: EndedCase): Promise<CaseScore> {
+  const scores = await scoreCase(evalRun.evals.scorers, { input: c.input, output: c.state, expected: c.expected }, { models: deps.models, outputSchema });
+  const judgeCost = scores.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+  return {
+    case_id: c.case_id, passed: casePassed(scores), scores, run_status: c.run_status,
+    error: c.error ? { code: c.error.code, message: c.error.message } : null,
+    cost: (c.cost_usd === null ? 0 : Number(c.cost_usd)) + judgeCost, latency: c.latency_ms === null ? null : Number(c.latency_ms),
+  };
 }
 
 interface CaseScore {
