@@ -30,7 +30,13 @@ describe.each(testDatabases())('the handoff route on $name', (database) => {
   it('answers the pack as JSON by its contract, Markdown and HTML with a file name', async () => {
     await deployExample(db);
     const body = (await (await contractChecker(withToken(app, admin))).call('GET', '/api/workflows/{id}/handoff', '/api/workflows/support-triage/handoff', undefined, 200)).body;
-    expect(body).toMatchObject({ workflow_id: 'support-triage', stage: 'production', generated_at: packNow.toISOString(), readiness: { ready: 21, total: 21 } });
+    // Deployed straight into production (no gate passed): the pack's own 21 items are ready, and its
+    // production gate, judged now, names the evidence that was never gathered.
+    expect(body).toMatchObject({ workflow_id: 'support-triage', stage: 'production', generated_at: packNow.toISOString(), readiness: { ready: 25, total: 30 } });
+    const items = (body.readiness as unknown as { items: Array<{ id: string; ok: boolean }> }).items;
+    expect(items.filter((i) => !i.ok).map((i) => i.id)).toEqual([
+      'gate:production:reviewed_sample', 'gate:production:rollback_drill', 'gate:production:signoff:approver', 'gate:production:signoff:owner', 'gate:production:error_rate_accepted',
+    ]);
 
     const md = await withToken(app, admin).request('/api/workflows/support-triage/handoff?format=markdown');
     expect(md.status).toBe(200);
@@ -45,7 +51,7 @@ describe.each(testDatabases())('the handoff route on $name', (database) => {
     expect(html.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const page = await html.text();
     expect(page).toMatch(/^<!doctype html>/);
-    expect(page).toContain('<h2 id="readiness">Readiness: 21 of 21 ready</h2>');
+    expect(page).toContain('<h2 id="readiness">Readiness: 25 of 30 ready</h2>');
     expect(page).not.toMatch(/<script|<link|src=|href=/i);
   });
 
