@@ -22,7 +22,8 @@ it('serves on the given port and data folder, prints the URL, and stops graceful
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   await writeFile(join(dir, 'keel.yaml'), '# no models: the example classifier is not trained here\n');
-  const env = { KEEL_WORKFLOWS_DIR: join(dir, 'workflows'), KEEL_LOG_LEVEL: 'silent', KEEL_CONFIG: join(dir, 'keel.yaml') };
+  // A development instance: the file goes straight into production (the gates have their own tests).
+  const env = { KEEL_WORKFLOWS_DIR: join(dir, 'workflows'), KEEL_LOG_LEVEL: 'silent', KEEL_CONFIG: join(dir, 'keel.yaml'), KEEL_GATES_ENFORCE: 'false' };
   const serving = main(['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--no-workers'], env, {
     out: (l) => out.push(l), err: (l) => out.push(`stderr: ${l}`), waitForStop: () => stopped,
   });

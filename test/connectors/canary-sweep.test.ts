@@ -203,6 +203,8 @@ describe.each(variants)('connector secrets stay out of everything Keel shows, on
       flags: {
         server: { port: 0, host: '127.0.0.1' }, database, workflowsDir: join(dir, 'workflows'), promptsDir: join(dir, 'prompts'),
         connectorsDir: join(dir, 'connectors'), logLevel: 'trace', workers: { pollMs: 100, sweepMs: 200 },
+        // The sweep deploys straight into production over the API, as a development instance does.
+        gates: { enforce: false },
       },
     });
     // Whatever else prints (a library's console logging) is searched as well.
