@@ -31,6 +31,7 @@ const benches: Bench[] = [
   { name: 'dashboard', script: 'dashboard.ts', results: ['dashboard'] },
   { name: 'governed-action', script: 'governed-action.ts', results: ['governed-action'] },
   { name: 'tracing-overhead', script: 'tracing-overhead.ts', results: ['tracing-overhead'], limitMs: 1_200_000 },
+  { name: 'eval-run', script: 'eval-run.ts', results: ['eval-run'] },
   { name: 'metrics-api', script: 'metrics-api.ts', results: ['metrics-api'], limitMs: 2_400_000 },
   { name: 'otlp-ingest', script: 'otlp-ingest.ts', results: ['otlp-ingest'] },
 ];
