@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     flags: {
       server: { port: 0, host: '127.0.0.1' }, database: { dataDir: join(dir, 'data') },
       workflowsDir: join(dir, 'workflows'), connectorsDir: join(dir, 'connectors'), promptsDir: join(dir, 'prompts'), logLevel: 'silent',
+      // The pages are measured with the workflows in production, loaded straight there (gates off).
+      gates: { enforce: false },
     },
   });
   const keel = await startKeel(config, { http: true, workers: true, scheduler: false, loadWorkflows: true });

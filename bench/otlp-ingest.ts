@@ -71,7 +71,7 @@ async function pass(kind: DatabaseKind): Promise<Pass> {
   const pgdb = kind === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
     file: '/nonexistent/keel.yaml',
-    env: { DATABASE_URL: pgdb?.url, KEEL_DATA_DIR: join(folder, 'data'), KEEL_PORT: '0', KEEL_HOST: '127.0.0.1', KEEL_WORKFLOWS_DIR: workflowsDir, KEEL_LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: pgdb?.url, KEEL_DATA_DIR: join(folder, 'data'), KEEL_PORT: '0', KEEL_HOST: '127.0.0.1', KEEL_WORKFLOWS_DIR: workflowsDir, KEEL_LOG_LEVEL: 'warn', KEEL_GATES_ENFORCE: 'false' },
   });
   const keel = await startKeel(config, { http: true, workers: false, scheduler: false, loadWorkflows: true });
   try {
