@@ -67,7 +67,7 @@ describe('dashboard: eval comparison, rollback and drills', () => {
       if (i > 600) throw new Error(`shadow ${shadow} did not finish`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const password = 'correct horse battery staple for builders';
+    const password = 'seven violet kites drifting over quiet harbours';
     const user = await createUser(db, { email: 'builder@example.com', roles: ['builder'], displayName: 'builder' }, 'test', { minPasswordLength: 12 });
     await setPassword(db, user.id, password, 'test', { minPasswordLength: 12 });
     builder = { email: 'builder@example.com', password, id: user.id };
