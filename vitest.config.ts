@@ -6,9 +6,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Two test files at a time: most of a file's time is spent waiting (on PostgreSQL, timers,
-    // child processes, Chromium), and one at a time took the whole suite past 27 minutes on a
-    // 2-core machine. Vitest's default here is one fewer than the cores.
-    maxWorkers: 2,
   },
 });
